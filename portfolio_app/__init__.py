@@ -1,0 +1,61 @@
+"""Portfolio Links: the list of a portfolio's links as JSON, a staff page and an embed."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, errors, links, media, models  # noqa: F401  (models: tables for migrations)
+from .config import load_config
+from .extensions import db, migrate
+
+
+def create_app(config=None):
+    """Create the app: configuration, extensions, blueprints, errors and commands."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    load_config(app, config)
+    register_json(app)
+    register_extensions(app)
+    register_proxy(app)
+    app.register_blueprint(links.bp)
+    media.register(app)
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def register_json(app):
+    """Write compact UTF-8 JSON with keys in the order the schemas give them."""
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.json.compact = True
+
+
+def register_extensions(app):
+    """Bind the database and migrations to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+
+def register_proxy(app):
+    """Trust X-Forwarded-* only when the deployment says a proxy sits in front."""
+    if app.config["PROXY_FIX"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _configure_sqlite(engine):
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        # WAL lets reads go on while an import writes; the timeout waits out short locks.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

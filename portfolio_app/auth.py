@@ -1,0 +1,142 @@
+"""Who is calling and whether they may list links: Token keys, DRF's answers."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, request
+from flask_httpauth import HTTPTokenAuth
+from sqlalchemy import exists, select
+
+from .errors import APIError
+from .extensions import db
+from .models import ApiToken, User, UserPermission
+
+LINKS_ROLE = "list-portfolio-links"
+_password_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user and what the links permission check needs to know."""
+
+    user: User
+    holds_links_permission: bool
+
+    @property
+    def may_list_links(self):
+        """Tell whether this caller passes the permission of SPEC section 3."""
+        user = self.user
+        return user.is_active and (user.is_admin or (user.is_staff and self.holds_links_permission))
+
+
+class TokenAuth(HTTPTokenAuth):
+    """Flask-HTTPAuth's token scheme, answering with DRF's bare challenge."""
+
+    def authenticate_header(self):
+        return "Token"
+
+
+token_auth = TokenAuth(scheme="Token")
+
+
+def unauthorized(message):
+    """Return the 401 DRF sends for message, with its Token challenge."""
+    return APIError.detail(401, message, {"WWW-Authenticate": "Token"})
+
+
+def read_token_key():
+    """Return the key of a Token Authorization header, None without one; 401 if malformed."""
+    # Parsed as DRF does, on the raw bytes, so every malformed header gets DRF's message.
+    header = request.headers.get("Authorization", "").encode("latin-1", "replace")
+    parts = header.split()
+    if not parts or parts[0].lower() != b"token":
+        return None
+    if len(parts) == 1:
+        raise unauthorized("Invalid token header. No credentials provided.")
+    if len(parts) > 2:
+        raise unauthorized("Invalid token header. Token string should not contain spaces.")
+    try:
+        return parts[1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise unauthorized(
+            "Invalid token header. Token string should not contain invalid characters."
+        ) from None
+
+
+@token_auth.verify_token
+def verify_token(_parsed_by_flask_httpauth):
+    """Return the Caller a Token key belongs to, None without one; 401 for a bad key."""
+    key = read_token_key()
+    if key is None:
+        return None
+    row = db.session.execute(_caller_by_key(key)).first()
+    if row is None:
+        raise unauthorized("Invalid token.")
+    caller = Caller(*row)
+    if not caller.user.is_active:
+        raise unauthorized("User inactive or deleted.")
+    return caller
+
+
+@token_auth.get_user_roles
+def caller_roles(caller):
+    """Return the roles a caller holds: the links role or none."""
+    return [LINKS_ROLE] if caller.may_list_links else []
+
+
+@token_auth.error_handler
+def auth_error(status):
+    """Raise DRF's 401 or 403, so the one error handler shapes the answer."""
+    if status == 401:
+        raise unauthorized("Authentication credentials were not provided.")
+    raise APIError.detail(403, "You do not have permission to perform this action.")
+
+
+def _caller_by_key(key):
+    # One statement: the token's user and whether they hold the links permission.
+    holds_permission = exists().where(
+        UserPermission.user_id == User.id,
+        UserPermission.code == current_app.config["LINKS_PERMISSION_CODE"],
+    )
+    return (
+        select(User, holds_permission)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.key_hash == hash_token_key(key), ApiToken.revoked_at.is_(None))
+    )
+
+
+def hash_token_key(key):
+    """Return the stored form of a token key."""
+    # Keys carry 160 random bits, so a fast hash is enough: there is nothing to guess.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_token_key():
+    """Return a fresh key: 40 hex digits (160 bits), the length DRF clients expect."""
+    return secrets.token_hex(20)
+
+
+def issue_token(user):
+    """Create a token for user and return its key, the only time the key exists."""
+    key = new_token_key()
+    db.session.add(ApiToken(user=user, key_hash=hash_token_key(key)))
+    return key
+
+
+def hash_password(password):
+    """Return a slow (Argon2id) hash of password."""
+    return _password_hasher.hash(password)
+
+
+def check_password(password_hash, password):
+    """Tell whether password matches the stored hash, in time that does not leak which."""
+    if not password_hash:
+        _password_hasher.hash(password)  # spend the same time as a real check
+        return False
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,5 @@
+"""Command line: users, tokens, portfolios, links, demo."""
+
+
+def register(app):
+    """Add the project's commands to `flask`."""

@@ -1,0 +1,77 @@
+"""Configuration: defaults, then the environment, then the caller's overrides."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    """Settings that hold unless the environment or the caller says otherwise."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MEDIA_URL = "/media/"
+    LINKS_DEFAULT_LIMIT = 10
+    LINKS_MAX_LIMIT = 100
+    LINKS_MAX_SEARCH_TERMS = 32
+    LINKS_PERMISSION_CODE = 4242
+    IMAGE_MAX_BYTES = 20 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 50_000_000
+    TRUSTED_HOSTS = None
+    PROXY_FIX = False
+    PROXY_COUNT = 1
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+# Environment variables read at app creation, with the type each is converted to.
+ENVIRONMENT_SETTINGS = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "MEDIA_ROOT": str,
+    "MEDIA_URL": str,
+    "LINKS_DEFAULT_LIMIT": int,
+    "LINKS_MAX_LIMIT": int,
+    "IMAGE_MAX_BYTES": int,
+    "IMAGE_MAX_PIXELS": int,
+    "TRUSTED_HOSTS": lambda value: [host.strip() for host in value.split(",") if host.strip()],
+    "PROXY_FIX": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "PROXY_COUNT": int,
+    "SESSION_COOKIE_SECURE": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+}
+
+
+def load_config(app, overrides=None):
+    """Fill app.config from the defaults, the environment and the overrides, in that order."""
+    app.config.from_object(Defaults)
+    for name, convert in ENVIRONMENT_SETTINGS.items():
+        if os.environ.get(name):
+            app.config[name] = convert(os.environ[name])
+    app.config.update(overrides or {})
+
+    instance = Path(app.instance_path)
+    database_url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'portfolio.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(database_url)
+    app.config.setdefault("MEDIA_ROOT", str(instance / "media"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def sqlalchemy_url(database_url):
+    """Turn a DATABASE_URL in its usual form into one naming the installed driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url.removeprefix(prefix)
+    return database_url
+
+
+def _instance_secret_key(instance):
+    # Development only: a key kept under instance/ so sessions survive a restart.
+    # Production sets SECRET_KEY, shared by every app server.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

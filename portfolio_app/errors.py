@@ -1,0 +1,81 @@
+"""One JSON error shape ({"detail": ...} or field -> messages), HTML pages for browsers."""
+
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+
+from .negotiation import wants_html
+
+log = logging.getLogger(__name__)
+
+# DRF's wording, so clients that show or match these messages keep working.
+DEFAULT_DETAILS = {
+    400: "Bad request.",
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    406: "Could not satisfy the request Accept header.",
+    413: "Request body too large.",
+    429: "Request was throttled.",
+    500: "A server error occurred.",
+    503: "Service temporarily unavailable, try again later.",
+}
+
+
+class APIError(HTTPException):
+    """An HTTP error with a JSON body and optional extra headers."""
+
+    def __init__(self, code, body=None, headers=None):
+        super().__init__()
+        self.code = code
+        self.body = body if body is not None else {"detail": DEFAULT_DETAILS.get(code, "Error.")}
+        self.extra_headers = headers or {}
+
+    @classmethod
+    def detail(cls, code, message, headers=None):
+        """Build an error whose body is {"detail": message}."""
+        return cls(code, {"detail": message}, headers)
+
+
+def register(app):
+    """Answer every error in the one shape, JSON or an HTML page as the client prefers."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def handle_http_error(error):
+    """Turn an HTTP exception into the JSON body or the HTML page for its status."""
+    if isinstance(error, APIError):
+        body, headers = error.body, dict(error.extra_headers)
+    else:
+        body, headers = {"detail": _detail_of(error)}, {}
+    if isinstance(error, MethodNotAllowed):
+        headers.setdefault("Allow", ", ".join(error.valid_methods or ()))
+    if wants_html():
+        response = render_template("error.html", status=error.code, body=body), error.code
+    else:
+        response = jsonify(body), error.code
+    return _with_headers(response, headers)
+
+
+def handle_unexpected_error(error):
+    """Log an unhandled exception and answer 500 without revealing anything of it."""
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def _detail_of(error):
+    if isinstance(error, MethodNotAllowed):
+        return f'Method "{request.method}" not allowed.'
+    if error.code in DEFAULT_DETAILS and error.description == type(error).description:
+        return DEFAULT_DETAILS[error.code]
+    return error.description or DEFAULT_DETAILS.get(error.code, "Error.")
+
+
+def _with_headers(response, headers):
+    from flask import make_response
+
+    response = make_response(response)
+    response.headers.update(headers)
+    return response

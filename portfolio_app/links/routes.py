@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("links", __name__, url_prefix="/api")

@@ -1,0 +1,200 @@
+"""Tables: columns, relationships and the indexes that serve the list queries."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .text import is_blank, name_sort_key, search_document
+
+
+def utcnow():
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as naive UTC on every database and read back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+# SQLite gives auto-increment ids only to INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+id_pk = Annotated[int, mapped_column(BigId, primary_key=True)]
+# Sort keys compare by code point on both databases: SQLite's BINARY, PostgreSQL's "C".
+SortKey = Text().with_variant(String(collation="C"), "postgresql")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[id_pk]
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    permissions: Mapped[list["UserPermission"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class UserPermission(db.Model):
+    __tablename__ = "user_permissions"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="permissions")
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[id_pk]
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 of the key: the key itself is shown once and never stored.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Portfolio(db.Model):
+    __tablename__ = "portfolios"
+
+    id: Mapped[id_pk]
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Image(db.Model):
+    __tablename__ = "images"
+
+    id: Mapped[id_pk]
+    name: Mapped[str] = mapped_column(Text)  # the file name as uploaded, any script
+    file: Mapped[str] = mapped_column(Text)  # path under the media root
+    size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    thumbnails: Mapped[list["Thumbnail"]] = relationship(
+        back_populates="image", cascade="all, delete-orphan", order_by="Thumbnail.size"
+    )
+
+
+class Thumbnail(db.Model):
+    __tablename__ = "thumbnails"
+    __table_args__ = (UniqueConstraint("image_id", "size"),)
+
+    id: Mapped[id_pk]
+    image_id: Mapped[int] = mapped_column(BigId, ForeignKey("images.id", ondelete="CASCADE"))
+    size: Mapped[int] = mapped_column(Integer)  # edge in pixels: 64, 128, 512, 1080
+    file: Mapped[str] = mapped_column(Text)
+
+    image: Mapped[Image] = relationship(back_populates="thumbnails")
+
+
+class Link(db.Model):
+    __tablename__ = "links"
+
+    id: Mapped[id_pk]
+    portfolio_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("portfolios.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    image_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("images.id", ondelete="SET NULL")
+    )
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Written with the row from name, url and description (see derived_link_fields).
+    search_text: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(SortKey)
+    has_url: Mapped[bool] = mapped_column(Boolean)
+    has_description: Mapped[bool] = mapped_column(Boolean)
+
+    portfolio: Mapped[Portfolio] = relationship()
+    image: Mapped[Image | None] = relationship()
+
+    __table_args__ = (
+        # One index for each ordering within a portfolio; each ends in id, the tiebreaker.
+        Index("ix_links_portfolio_id", "portfolio_id", "id"),
+        Index("ix_links_portfolio_name", "portfolio_id", "name_key", "id"),
+        Index("ix_links_portfolio_created", "portfolio_id", "created_at", "id"),
+        Index("ix_links_portfolio_updated", "portfolio_id", "updated_at", "id"),
+        Index("ix_links_image", "image_id"),
+        Index(
+            "ix_links_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+
+# The default ordering, order then newest first, read straight off the index.
+Index(
+    "ix_links_portfolio_default",
+    Link.portfolio_id,
+    Link.order,
+    Link.created_at.desc(),
+    Link.id.desc(),
+)
+
+
+def derived_link_fields(name, url, description):
+    """Return the columns a link stores to be searched, sorted and filtered by."""
+    return {
+        "search_text": search_document(name, url),
+        "name_key": name_sort_key(name),
+        "has_url": not is_blank(url),
+        "has_description": not is_blank(description),
+    }
+
+
+@event.listens_for(Link, "before_insert")
+@event.listens_for(Link, "before_update")
+def _write_derived_fields(mapper, connection, link):
+    for column, value in derived_link_fields(link.name, link.url, link.description).items():
+        setattr(link, column, value)

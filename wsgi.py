@@ -1,0 +1,3 @@
+from portfolio_app import create_app
+
+app = create_app()
