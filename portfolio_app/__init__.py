@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, links, media, models  # noqa: F401  (models: tables for migrations)
+from . import cli, errors, links, media, models, security  # noqa: F401  (models: for migrations)
 from .config import load_config
 from .extensions import db, migrate
 
@@ -17,6 +17,7 @@ def create_app(config=None):
     register_proxy(app)
     app.register_blueprint(links.bp)
     media.register(app)
+    security.register(app)
     errors.register(app)
     cli.register(app)
     return app

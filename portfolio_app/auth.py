@@ -33,7 +33,16 @@ class Caller:
 
 
 class TokenAuth(HTTPTokenAuth):
-    """Flask-HTTPAuth's token scheme, answering with DRF's bare challenge."""
+    """Flask-HTTPAuth's token scheme, reading the header as DRF does."""
+
+    def get_auth(self):
+        # The verifier parses the raw header itself (read_token_key): Werkzeug's parser
+        # reads "Token a=b" as parameters and drops malformed headers DRF answers.
+        return None
+
+    def authenticate(self, auth, stored_password):
+        # Always ask the verifier, even with no token, so it can give DRF's messages.
+        return self.ensure_sync(self.verify_token_callback)(None)
 
     def authenticate_header(self):
         return "Token"

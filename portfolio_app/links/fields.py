@@ -1,0 +1,213 @@
+"""Query-string fields with SPEC's exact rules and messages, each strict about its input."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from marshmallow import ValidationError, fields
+
+from ..text import normalise
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+_INTEGER = re.compile(r"-?[0-9]+\Z")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_DATETIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]"
+    r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,6}))?)?"
+    # A raw "+" in a URL decodes to a space, so " 05:30" is read as "+05:30".
+    r"(?P<zone>[Zz]|(?P<sign>[-+ ])(?P<zone_hour>[0-9]{2})(?::?(?P<zone_minute>[0-9]{2}))?)?\Z"
+)
+_TRUTHY = {"true", "1", "yes", "on"}
+_FALSY = {"false", "0", "no", "off"}
+
+
+class Integer64(fields.Field):
+    """An ASCII integer ("1.5", "1e1", "٣" and "1_0" are not), within bounds."""
+
+    def __init__(self, *, minimum=INT64_MIN, maximum=INT64_MAX, clamp=False, message, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum, self.clamp, self.message = minimum, maximum, clamp, message
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _INTEGER.match(value):
+            raise ValidationError(self.message)
+        number = _parse_integer(value)
+        if number < self.minimum:
+            raise ValidationError(self.message)
+        if number > self.maximum:
+            if self.clamp:
+                return self.maximum
+            raise ValidationError(f"Must be at most {self.maximum}.")
+        return number
+
+
+def _parse_integer(text):
+    # int() refuses strings of over 4,300 digits; anything past 19 digits is out of range.
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("-").lstrip("0") or "0"
+    return sign * (int(digits) if len(digits) <= 19 else 10**19)
+
+
+class Flag(fields.Field):
+    """A boolean spelled true/false, 1/0, yes/no or on/off, in any case."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        word = value.lower() if isinstance(value, str) else None
+        if word in _TRUTHY:
+            return True
+        if word in _FALSY:
+            return False
+        raise ValidationError("Must be a boolean: true or false.")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open UTC interval [start, end); end None means no upper bound."""
+
+    start: datetime
+    end: datetime | None
+
+
+class Day(fields.Field):
+    """An ISO date, YYYY-MM-DD, read as that whole UTC day."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = _parse_date(value)
+        if day is None:
+            raise ValidationError("Enter a valid date.")
+        return _whole_day(day)
+
+
+class Moment(fields.Field):
+    """An ISO date (the whole UTC day) or an ISO 8601 date/time (naive means UTC)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return _parse_moment(value)
+        except (ValueError, OverflowError):
+            raise ValidationError("Enter a valid date or date/time.") from None
+
+
+def _parse_date(value):
+    match = _DATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def _whole_day(day):
+    start = datetime.combine(day, time(), UTC)
+    try:
+        return Span(start, start + timedelta(days=1))
+    except OverflowError:  # 9999-12-31 has no next day
+        return Span(start, None)
+
+
+def _parse_moment(value):
+    day = _parse_date(value)
+    if day is not None:
+        return _whole_day(day)
+    match = _DATETIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(value)
+    parts = match.groupdict()
+    moment = datetime.combine(
+        date.fromisoformat(parts["date"]),
+        time(
+            int(parts["hour"]),
+            int(parts["minute"]),
+            int(parts["second"] or 0),
+            int((parts["fraction"] or "0").ljust(6, "0")),
+        ),
+        _zone(parts),
+    ).astimezone(UTC)
+    try:
+        # Stored times have microseconds, so "at or before t" is "before t + 1µs".
+        return Span(moment, moment + timedelta(microseconds=1))
+    except OverflowError:
+        return Span(moment, None)
+
+
+def _zone(parts):
+    if parts["zone"] is None or parts["zone"] in "Zz":
+        return UTC
+    offset = timedelta(hours=int(parts["zone_hour"]), minutes=int(parts["zone_minute"] or 0))
+    return timezone(-offset if parts["sign"] == "-" else offset)
+
+
+class SearchTerms(fields.Field):
+    """Search text split into normalised terms; "quoted phrases" stay one term."""
+
+    def __init__(self, *, max_terms, **kwargs):
+        super().__init__(**kwargs)
+        self.max_terms = max_terms
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if "\x00" in value:
+            raise ValidationError("Null characters are not allowed.")
+        terms = list(dict.fromkeys(t for t in map(normalise, split_search(value)) if t))
+        if len(terms) > self.max_terms:
+            raise ValidationError(f"At most {self.max_terms} search terms are allowed.")
+        return terms
+
+
+def split_search(text):
+    """Split on whitespace and commas, keeping "quoted phrases" whole (DRF 3.15's rule)."""
+    terms = []
+    for token in _smart_split(text):
+        token = token.strip(",")
+        if len(token) >= 2 and token[0] in "\"'" and token[0] == token[-1]:
+            terms.append(token[1:-1].replace("\\" + token[0], token[0]).replace("\\\\", "\\"))
+        else:
+            terms.extend(part.strip() for part in token.split(",") if part.strip())
+    return terms
+
+
+def _smart_split(text):
+    # Django's smart_split: whitespace separates, except inside quotes; an unclosed
+    # quote is an ordinary character. shlex would raise on those, so this is by hand.
+    return [m.group(0) for m in _SMART_SPLIT.finditer(text)]
+
+
+_SMART_SPLIT = re.compile(
+    r"""
+    ((?:
+        [^\s'"]*
+        (?:
+            (?:"(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*')
+            [^\s'"]*
+        )+
+    ) | \S+)
+    """,
+    re.VERBOSE,
+)
+
+
+class Ordering(fields.Field):
+    """A comma list of allowed field names, each optionally prefixed with "-"."""
+
+    def __init__(self, *, allowed, **kwargs):
+        super().__init__(**kwargs)
+        self.allowed = allowed
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        keys, unknown = [], []
+        for item in (part.strip() for part in value.split(",")):
+            name = item.removeprefix("-")
+            if not item:
+                continue
+            if name not in self.allowed:
+                unknown.append(f"Unknown field {name!r}. Choose from: {', '.join(self.allowed)}.")
+            elif name not in (key for key, _ in keys):
+                keys.append((name, item.startswith("-")))
+        if unknown:
+            raise ValidationError(unknown)
+        return keys
+
+
+__all__ = ["INT64_MAX", "Day", "Flag", "Integer64", "Moment", "Ordering", "SearchTerms", "Span"]
