@@ -10,6 +10,7 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     MEDIA_URL = "/media/"
+    SERVE_MEDIA = True
     LINKS_DEFAULT_LIMIT = 10
     LINKS_MAX_LIMIT = 100
     LINKS_MAX_SEARCH_TERMS = 32
@@ -25,6 +26,14 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
 
 
+def _flag(value):
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _host_list(value):
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 # Environment variables read at app creation, with the type each is converted to.
 ENVIRONMENT_SETTINGS = {
     "DATABASE_URL": str,
@@ -35,10 +44,11 @@ ENVIRONMENT_SETTINGS = {
     "LINKS_MAX_LIMIT": int,
     "IMAGE_MAX_BYTES": int,
     "IMAGE_MAX_PIXELS": int,
-    "TRUSTED_HOSTS": lambda value: [host.strip() for host in value.split(",") if host.strip()],
-    "PROXY_FIX": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "TRUSTED_HOSTS": _host_list,
+    "PROXY_FIX": _flag,
     "PROXY_COUNT": int,
-    "SESSION_COOKIE_SECURE": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "SESSION_COOKIE_SECURE": _flag,
+    "SERVE_MEDIA": _flag,
 }
 
 
