@@ -41,6 +41,9 @@ def register_extensions(app):
 def register_proxy(app):
     """Trust X-Forwarded-* only when the deployment says a proxy sits in front."""
     if app.config["PROXY_FIX"]:
+        if not app.config["TRUSTED_HOSTS"]:
+            # X-Forwarded-Host would otherwise let any client choose the links' host.
+            raise RuntimeError("PROXY_FIX=true needs TRUSTED_HOSTS: the host names to answer for")
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 

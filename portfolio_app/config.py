@@ -3,12 +3,13 @@
 import os
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 
 class Defaults:
     """Settings that hold unless the environment or the caller says otherwise."""
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     MEDIA_URL = "/media/"
     SERVE_MEDIA = True
     LINKS_DEFAULT_LIMIT = 10
@@ -63,7 +64,10 @@ def load_config(app, overrides=None):
     instance = Path(app.instance_path)
     database_url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'portfolio.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(database_url)
-    app.config.setdefault("MEDIA_ROOT", str(instance / "media"))
+    # Absolute, so files land in one place whatever folder a command runs from.
+    app.config["MEDIA_ROOT"] = str(
+        Path(app.config.get("MEDIA_ROOT") or instance / "media").resolve()
+    )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

@@ -1,11 +1,9 @@
-"""One JSON error shape ({"detail": ...} or field -> messages), HTML pages for browsers."""
+"""One JSON error shape: {"detail": "message"}, or for bad parameters field -> messages."""
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
-
-from .negotiation import wants_html
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +37,22 @@ class APIError(HTTPException):
 
 
 def register(app):
-    """Answer every error in the one shape, JSON or an HTML page as the client prefers."""
+    """Answer every error in the one JSON shape."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
 def handle_http_error(error):
-    """Turn an HTTP exception into the JSON body or the HTML page for its status."""
+    """Turn an HTTP exception into the JSON body for its status."""
     if isinstance(error, APIError):
         body, headers = error.body, dict(error.extra_headers)
     else:
         body, headers = {"detail": _detail_of(error)}, {}
     if isinstance(error, MethodNotAllowed):
         headers.setdefault("Allow", ", ".join(error.valid_methods or ()))
-    if wants_html():
-        response = render_template("error.html", status=error.code, body=body), error.code
-    else:
-        response = jsonify(body), error.code
-    return _with_headers(response, headers)
+    response = make_response(jsonify(body), error.code)
+    response.headers.update(headers)
+    return response
 
 
 def handle_unexpected_error(error):
@@ -71,11 +67,3 @@ def _detail_of(error):
     if error.code in DEFAULT_DETAILS and error.description == type(error).description:
         return DEFAULT_DETAILS[error.code]
     return error.description or DEFAULT_DETAILS.get(error.code, "Error.")
-
-
-def _with_headers(response, headers):
-    from flask import make_response
-
-    response = make_response(response)
-    response.headers.update(headers)
-    return response

@@ -3,11 +3,11 @@
 from flask import request
 from werkzeug.exceptions import NotAcceptable
 
-# format name -> media type; "api" is DRF's name for its browsable page.
-FORMATS = {"json": "application/json", "html": "text/html", "embed": "text/html"}
-FORMAT_ALIASES = {"api": "html"}
+# format name -> media type, for the representations this service renders.
+FORMATS = {"json": "application/json"}
+FORMAT_ALIASES = {}
 # What Accept can select, best first: API clients sending */* get JSON, as DRF.
-ACCEPTABLE = {"application/json": "json", "text/html": "html"}
+ACCEPTABLE = {"application/json": "json"}
 
 
 def requested_format():
@@ -35,11 +35,3 @@ def negotiate():
             f"Could not satisfy the request Accept header. Available media types: {choices}."
         )
     return ACCEPTABLE[match]
-
-
-def wants_html():
-    """Tell, without ever failing, whether an error should be shown as an HTML page."""
-    try:
-        return negotiate() != "json"
-    except NotAcceptable:
-        return False

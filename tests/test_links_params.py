@@ -84,8 +84,10 @@ def test_empty_values_mean_not_given(ids, make_link, portfolio):
 def test_last_repeated_value_wins(api, make_link, portfolio, client, staff_key):
     for n in range(4):
         make_link(portfolio, name=f"n{n}")
-    response = client.get(URL.format(portfolio.id) + "?limit=1&limit=3",
-                          headers={"Authorization": f"Token {staff_key}"})
+    response = client.get(
+        URL.format(portfolio.id) + "?limit=1&limit=3",
+        headers={"Authorization": f"Token {staff_key}"},
+    )
     assert len(response.json["results"]) == 3
 
 
@@ -208,9 +210,11 @@ def test_ordering_by_id_and_several_keys(ids, make_link, portfolio):
     assert ids(ordering=" name , ,id") == [links[1].id, links[0].id, links[2].id]
 
 
-@pytest.mark.parametrize("value", ["order", "colour", "-url", "name,bogus"])
-def test_unknown_ordering_field_is_400(errors, value):
-    bad = [v.removeprefix("-") for v in value.split(",") if v.removeprefix("-") != "name"][0]
+@pytest.mark.parametrize(
+    ("value", "bad"),
+    [("order", "order"), ("colour", "colour"), ("-url", "url"), ("name,bogus", "bogus")],
+)
+def test_unknown_ordering_field_is_400(errors, value, bad):
     assert errors(ordering=value) == {
         "ordering": [f"Unknown field '{bad}'. Choose from: id, name, created_at, updated_at."]
     }
@@ -221,7 +225,7 @@ def test_unknown_ordering_field_is_400(errors, value):
 
 def test_id_bounds_are_inclusive(ids, make_link, portfolio):
     links = [make_link(portfolio, order=n) for n in range(5)]
-    assert ids(id_min=str(links[1].id), id_max=str(links[3].id)) == [l.id for l in links[1:4]]
+    assert ids(id_min=str(links[1].id), id_max=str(links[3].id)) == [link.id for link in links[1:4]]
 
 
 @pytest.mark.parametrize("value", ["1.5", "1e1", "x", "٣"])
@@ -253,8 +257,9 @@ def test_updated_date_filters_updated_at(ids, make_link, portfolio):
     assert ids(updated_date="2024-01-15") == [hit.id]
 
 
-@pytest.mark.parametrize("value", ["08/15/2024", "2024-1-5", "2024-02-30", "2024-01-15T10:00",
-                                   "yesterday", "٢٠٢٤-٠١-١٥"])
+@pytest.mark.parametrize(
+    "value", ["08/15/2024", "2024-1-5", "2024-02-30", "2024-01-15T10:00", "yesterday", "٢٠٢٤-٠١-١٥"]
+)
 def test_bad_date_is_400(errors, value):
     assert errors(created_date=value) == {"created_date": ["Enter a valid date."]}
 
@@ -269,13 +274,22 @@ def test_from_and_to_datetimes_are_inclusive(ids, make_link, portfolio):
     a = make_link(portfolio, created_at=at(2024, 1, 15, 10), order=1)
     b = make_link(portfolio, created_at=at(2024, 1, 15, 11), order=2)
     make_link(portfolio, created_at=at(2024, 1, 15, 11, 0, 0, 1))
-    assert ids(created_from="2024-01-15T10:00:00Z", created_to="2024-01-15T11:00:00") == [a.id, b.id]
+    assert ids(created_from="2024-01-15T10:00:00Z", created_to="2024-01-15T11:00:00") == [
+        a.id,
+        b.id,
+    ]
 
 
 @pytest.mark.parametrize(
     "value",
-    ["2024-01-15T12:00:00+02:00", "2024-01-15T12:00 02:00", "2024-01-15 07:00-03:00",
-     "2024-01-15T10:00:00.000000Z", "2024-01-15T10:00Z", "2024-01-15T11:30:00+0130"],
+    [
+        "2024-01-15T12:00:00+02:00",
+        "2024-01-15T12:00 02:00",
+        "2024-01-15 07:00-03:00",
+        "2024-01-15T10:00:00.000000Z",
+        "2024-01-15T10:00Z",
+        "2024-01-15T11:30:00+0130",
+    ],
 )
 def test_offsets_are_converted_to_utc(ids, make_link, portfolio, value):
     at_ten = make_link(portfolio, created_at=at(2024, 1, 15, 10))
@@ -283,8 +297,17 @@ def test_offsets_are_converted_to_utc(ids, make_link, portfolio, value):
     assert ids(created_from=value) == [at_ten.id]
 
 
-@pytest.mark.parametrize("value", ["2024-13-01", "2024-01-15T25:00", "2024-01-15T10:00+25:00",
-                                   "0001-01-01T00:00+01:00", "2024-01-15T10:00:00.1234567", "x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-13-01",
+        "2024-01-15T25:00",
+        "2024-01-15T10:00+25:00",
+        "0001-01-01T00:00+01:00",
+        "2024-01-15T10:00:00.1234567",
+        "x",
+    ],
+)
 def test_bad_date_or_datetime_is_400(errors, value):
     assert errors(updated_to=value) == {"updated_to": ["Enter a valid date or date/time."]}
 

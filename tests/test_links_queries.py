@@ -18,19 +18,32 @@ def full_portfolio(app, make_portfolio):
             image = None
             if n % 2:
                 image = Image(
-                    name=f"{n}.jpg", file=f"core_media/{n}.jpg", size=n, width=1, height=1,
+                    name=f"{n}.jpg",
+                    file=f"core_media/{n}.jpg",
+                    size=n,
+                    width=1,
+                    height=1,
                     mode="RGB",
-                    thumbnails=[Thumbnail(size=e, file=f"t/{n}_{e}.jpg") for e in (64, 128, 512, 1080)],
+                    thumbnails=[
+                        Thumbnail(size=e, file=f"t/{n}_{e}.jpg") for e in (64, 128, 512, 1080)
+                    ],
                 )
             db.session.add(Link(portfolio_id=portfolio.id, name=f"github {n}", image=image))
         db.session.commit()
     return portfolio
 
 
-@pytest.mark.parametrize("params", [{}, {"search": "github", "has_image": "true"},
-                                    {"ordering": "-name", "created_from": "2000-01-01"}])
-def test_statement_count_is_the_same_for_one_and_a_hundred_links(api, full_portfolio,
-                                                                count_queries, params):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"search": "github", "has_image": "true"},
+        {"ordering": "-name", "created_from": "2000-01-01"},
+    ],
+)
+def test_statement_count_is_the_same_for_one_and_a_hundred_links(
+    api, full_portfolio, count_queries, params
+):
     counts = {}
     for limit in ("1", "100"):
         with count_queries() as counter:

@@ -20,10 +20,17 @@ def portfolio(make_portfolio):
 def image_id(app):
     with app.app_context():
         image = Image(
-            name="پیک موتوری", file="core_media/2025/12/20/abc.jpg", size=808754,
-            width=1920, height=1080, mode="RGB",
+            name="پیک موتوری",
+            file="core_media/2025/12/20/abc.jpg",
+            size=808754,
+            width=1920,
+            height=1080,
+            mode="RGB",
             thumbnails=[
-                Thumbnail(size=edge, file=f"core_media/2025/12/20/thumbnails/abc_thumbnail_{edge}x{edge}.jpg")
+                Thumbnail(
+                    size=edge,
+                    file=f"core_media/2025/12/20/thumbnails/abc_thumbnail_{edge}x{edge}.jpg",
+                )
                 for edge in (1080, 64, 512, 128)
             ],
         )
@@ -37,8 +44,15 @@ def test_envelope_keys_and_link_fields_in_order(api, portfolio, make_link):
     body = api(URL.format(portfolio.id)).get_data(as_text=True)
     assert body.startswith('{"count":1,"next":null,"previous":null,"results":[{"id":')
     link = json.loads(body)["results"][0]
-    assert list(link) == ["id", "name", "url", "image_data", "description", "created_at",
-                          "updated_at"]
+    assert list(link) == [
+        "id",
+        "name",
+        "url",
+        "image_data",
+        "description",
+        "created_at",
+        "updated_at",
+    ]
     assert link["url"] is None
     assert link["image_data"] is None
     assert link["description"] == ""
@@ -70,8 +84,18 @@ def test_timestamps_have_six_digits_and_z(api, portfolio, make_link, stored, sho
 def test_image_data_as_the_original(api, portfolio, make_link, image_id):
     make_link(portfolio, image_id=image_id)
     data = api(URL.format(portfolio.id)).json["results"][0]["image_data"]
-    assert list(data) == ["id", "type", "name", "size", "human_readable_size", "f", "width",
-                          "height", "mode", "thumbnails"]
+    assert list(data) == [
+        "id",
+        "type",
+        "name",
+        "size",
+        "human_readable_size",
+        "f",
+        "width",
+        "height",
+        "mode",
+        "thumbnails",
+    ]
     assert data["id"] == image_id
     assert data["type"] == "image"
     assert data["name"] == "پیک موتوری"
@@ -117,8 +141,9 @@ def test_next_and_previous_keep_other_parameters(api, portfolio, make_link):
         (5, 5, 0, None, None),
     ],
 )
-def test_next_and_previous_offsets(api, portfolio, make_link, count, limit, offset,
-                                   next_offset, previous_offset):
+def test_next_and_previous_offsets(
+    api, portfolio, make_link, count, limit, offset, next_offset, previous_offset
+):
     for n in range(count):
         make_link(portfolio, name=f"n{n}")
     body = api(URL.format(portfolio.id), limit=str(limit), offset=str(offset)).json
@@ -181,12 +206,14 @@ def test_proxy_headers_are_ignored_unless_configured(api, portfolio, make_link):
 def test_proxy_headers_are_honoured_when_configured_for_trusted_hosts(database, tmp_path):
     from portfolio_app import create_app
 
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database.fresh_url(tmp_path),
-        "PROXY_FIX": True,
-        "TRUSTED_HOSTS": ["links.example.com"],
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database.fresh_url(tmp_path),
+            "PROXY_FIX": True,
+            "TRUSTED_HOSTS": ["links.example.com"],
+        }
+    )
     client = app.test_client()
     trusted = client.get("/api/nothing", headers={"X-Forwarded-Host": "links.example.com"})
     assert trusted.status_code == 404

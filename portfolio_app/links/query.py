@@ -74,8 +74,10 @@ def ordering_clauses(ordering):
     """Return ORDER BY clauses for [(field, descending), ...], ending with the id tiebreaker."""
     if not ordering:
         return DEFAULT_ORDERING
-    clauses = [ORDERING_FIELDS[name].desc() if desc else ORDERING_FIELDS[name].asc()
-               for name, desc in ordering]
+    clauses = [
+        ORDERING_FIELDS[name].desc() if desc else ORDERING_FIELDS[name].asc()
+        for name, desc in ordering
+    ]
     if "id" not in (name for name, _ in ordering):
         # The last key's direction, so an index on (key, id) serves the whole order.
         clauses.append(Link.id.desc() if ordering[-1][1] else Link.id.asc())
