@@ -6,11 +6,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, errors, links, media, models, security  # noqa: F401  (models: for migrations)
 from .config import load_config
 from .extensions import db, migrate
+from .wrappers import PortfolioRequest
 
 
 def create_app(config=None):
     """Create the app: configuration, extensions, blueprints, errors and commands."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.request_class = PortfolioRequest
     load_config(app, config)
     register_json(app)
     register_extensions(app)

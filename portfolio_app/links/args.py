@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
 from ..errors import APIError
-from .fields import INT64_MAX, Day, Flag, Integer64, Moment, Ordering, SearchTerms
+from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
 from .query import ORDERING_FIELDS
 
 
@@ -53,7 +53,7 @@ class LinkListArgs(Schema):
     def check_ranges(self, data, **kwargs):
         """Refuse a lower bound above its upper bound, next to the lower bound's field."""
         errors = {}
-        if data.get("id_min", -INT64_MAX) > data.get("id_max", INT64_MAX):
+        if "id_min" in data and "id_max" in data and data["id_min"] > data["id_max"]:
             errors["id_min"] = ["Must not be greater than id_max."]
         for prefix in ("created", "updated"):
             start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")

@@ -1,0 +1,25 @@
+"""The request class: query strings are UTF-8 or a clear 400, never silently altered."""
+
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug.utils import cached_property
+
+from .errors import APIError
+
+
+class PortfolioRequest(Request):
+    """Flask's request, refusing query strings that are not UTF-8."""
+
+    @cached_property
+    def args(self):
+        """Return the query parameters; 400 if their bytes or %-escapes are not UTF-8."""
+        # Werkzeug raises UnicodeDecodeError (a 500) on raw non-UTF-8 bytes and turns bad
+        # %-escapes into U+FFFD, which would search for something the client never sent.
+        try:
+            pairs = parse_qsl(
+                self.query_string.decode("utf-8"), keep_blank_values=True, errors="strict"
+            )
+        except UnicodeDecodeError:
+            raise APIError.detail(400, "The query string is not valid UTF-8.") from None
+        return self.parameter_storage_class(pairs)
