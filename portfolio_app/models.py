@@ -42,6 +42,18 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+# Ids are 64-bit signed on PostgreSQL and SQLite alike; nothing larger can name a row.
+ID_MAX = 2**63 - 1
+
+
+def id_from_digits(digits):
+    """Return the id an ASCII digit string names, or None past ID_MAX."""
+    # int() refuses strings of over 4,300 digits; anything past 19 is out of range anyway.
+    significant = digits.lstrip("0") or "0"
+    number = int(significant) if len(significant) <= 19 else None
+    return number if number is not None and number <= ID_MAX else None
+
+
 # SQLite gives auto-increment ids only to INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 id_pk = Annotated[int, mapped_column(BigId, primary_key=True)]

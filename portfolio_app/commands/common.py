@@ -6,9 +6,7 @@ import click
 
 from .. import media
 from ..extensions import db
-from ..models import Portfolio, User
-
-ID_MAX = 2**63 - 1
+from ..models import ID_MAX, Portfolio, User
 
 
 def find_user(username):

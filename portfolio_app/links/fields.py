@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from marshmallow import ValidationError, fields
 
+from ..models import ID_MAX
 from ..text import normalise
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT64_MIN, INT64_MAX = -(ID_MAX + 1), ID_MAX
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
@@ -210,4 +211,3 @@ class Ordering(fields.Field):
         return keys
 
 
-__all__ = ["INT64_MAX", "Day", "Flag", "Integer64", "Moment", "Ordering", "SearchTerms", "Span"]

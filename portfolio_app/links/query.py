@@ -2,9 +2,7 @@
 
 from sqlalchemy import or_, select
 
-from ..models import Link
-
-INT64_MAX = 2**63 - 1
+from ..models import Link, id_from_digits
 
 # Public ordering name -> column. Adding a sortable field is adding one line here.
 ORDERING_FIELDS = {
@@ -21,8 +19,9 @@ def filter_by_search(query, args):
     """Keep links matching every term: in the name or url, or equal to the id if all digits."""
     for term in args.get("search", ()):
         match = Link.search_text.contains(term, autoescape=True)
-        if term.isascii() and term.isdigit() and len(term) <= 19 and int(term) <= INT64_MAX:
-            match = or_(match, Link.id == int(term))
+        link_id = id_from_digits(term) if term.isascii() and term.isdigit() else None
+        if link_id is not None:
+            match = or_(match, Link.id == link_id)
         query = query.where(match)
     return query
 

@@ -9,7 +9,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError
 from ..extensions import db
-from ..models import Portfolio
+from ..models import Portfolio, id_from_digits
 from ..negotiation import negotiate
 from .args import LinkListArgs, parser
 from .pagination import paginate
@@ -34,8 +34,8 @@ class Int64Converter(BaseConverter):
     regex = r"[0-9]+"
 
     def to_python(self, value):
-        number = int(value) if len(value.lstrip("0")) <= 19 else 2**63
-        if number > 2**63 - 1:
+        number = id_from_digits(value)
+        if number is None:
             raise ValidationError()
         return number
 
