@@ -3,9 +3,9 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, links, media, models, security  # noqa: F401  (models: for migrations)
+from . import accounts, cli, errors, links, media, models, security  # noqa: F401 (models)
 from .config import load_config
-from .extensions import db, migrate
+from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
 
 
@@ -15,14 +15,22 @@ def create_app(config=None):
     app.request_class = PortfolioRequest
     load_config(app, config)
     register_json(app)
+    register_templates(app)
     register_extensions(app)
     register_proxy(app)
     app.register_blueprint(links.bp)
+    app.register_blueprint(accounts.bp)
     media.register(app)
     security.register(app)
     errors.register(app)
     cli.register(app)
     return app
+
+
+def register_templates(app):
+    """Render templates without the blank lines their block tags would leave."""
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
 
 def register_json(app):
@@ -36,6 +44,10 @@ def register_extensions(app):
     """Bind the database and migrations to this app."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    # The API changes nothing and authenticates by token or a SameSite session: no forms.
+    csrf.exempt(links.bp)
+    limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)
 

@@ -1,12 +1,14 @@
-"""Who is calling and whether they may list links: Token keys, DRF's answers."""
+"""Who is calling and whether they may list links: Token keys (DRF's answers) or a session."""
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_httpauth import HTTPTokenAuth
 from sqlalchemy import exists, select
 
@@ -80,8 +82,8 @@ def verify_token(_parsed_by_flask_httpauth):
     """Return the Caller a Token key belongs to, None without one; 401 for a bad key."""
     key = read_token_key()
     if key is None:
-        return None
-    row = db.session.execute(_caller_by_key(key)).first()
+        return session_caller()
+    row = db.session.execute(_caller_by(_by_token_key(key))).first()
     if row is None:
         raise unauthorized("Invalid token.")
     caller = Caller(*row)
@@ -98,22 +100,80 @@ def caller_roles(caller):
 
 @token_auth.error_handler
 def auth_error(status):
-    """Raise DRF's 401 or 403, so the one error handler shapes the answer."""
+    """Raise DRF's 401 or 403; a browser asking for the page is sent to log in instead."""
     if status == 401:
+        if g.get("representation") == "html":
+            abort(redirect_to_login())
         raise unauthorized("Authentication credentials were not provided.")
     raise APIError.detail(403, "You do not have permission to perform this action.")
 
 
-def _caller_by_key(key):
-    # One statement: the token's user and whether they hold the links permission.
+def session_caller():
+    """Return the Caller of a logged-in browser session, or None."""
+    user_id = session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    row = db.session.execute(_caller_by(User.id == user_id)).first()
+    if row is None:
+        return None
+    caller = Caller(*row)
+    # A password change (or a deactivation) ends every session of that user.
+    if not caller.user.is_active or not hmac.compare_digest(
+        session.get("password_stamp", ""), password_stamp(caller.user)
+    ):
+        return None
+    return caller
+
+
+def log_in(user):
+    """Start a fresh session for user (a new session id: no fixation)."""
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["username"] = user.username  # shown in the page header without a query
+    session["password_stamp"] = password_stamp(user)
+
+
+def log_out():
+    """End the session."""
+    session.clear()
+
+
+def password_stamp(user):
+    """Return a short fingerprint of the user's password hash, kept in their sessions."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def redirect_to_login():
+    """Return a 302 to the login page that brings the browser back here afterwards."""
+    here = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login") + "?" + urlencode({"next": here}), code=302)
+
+
+def safe_next(target, default):
+    """Return target if it is a path on this site, else default: no open redirects."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\\"):
+        return default
+    return target
+
+
+def _caller_by(condition):
+    # One statement: the user and whether they hold the links permission.
     holds_permission = exists().where(
         UserPermission.user_id == User.id,
         UserPermission.code == current_app.config["LINKS_PERMISSION_CODE"],
     )
-    return (
-        select(User, holds_permission)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.key_hash == hash_token_key(key), ApiToken.revoked_at.is_(None))
+    return select(User, holds_permission).where(condition)
+
+
+def _by_token_key(key):
+    return User.id.in_(
+        select(ApiToken.user_id).where(
+            ApiToken.key_hash == hash_token_key(key), ApiToken.revoked_at.is_(None)
+        )
     )
 
 

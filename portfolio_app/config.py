@@ -21,6 +21,12 @@ class Defaults:
     TRUSTED_HOSTS = None
     PROXY_FIX = False
     PROXY_COUNT = 1
+    # Failed logins allowed from one client address before 429 (Flask-Limiter's syntax).
+    LOGIN_FAILURE_LIMIT = "5 per 5 minutes"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session that holds it
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -50,6 +56,8 @@ ENVIRONMENT_SETTINGS = {
     "PROXY_COUNT": int,
     "SESSION_COOKIE_SECURE": _flag,
     "SERVE_MEDIA": _flag,
+    "LOGIN_FAILURE_LIMIT": str,
+    "RATELIMIT_STORAGE_URI": str,
 }
 
 

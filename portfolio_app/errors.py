@@ -1,9 +1,12 @@
-"""One JSON error shape: {"detail": "message"}, or for bad parameters field -> messages."""
+"""One error shape, {"detail": ...} or field -> messages, as JSON or an HTML page."""
 
 import logging
 
-from flask import jsonify, make_response, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .negotiation import error_format
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +40,35 @@ class APIError(HTTPException):
 
 
 def register(app):
-    """Answer every error in the one JSON shape."""
+    """Answer every error in the one shape, as JSON or as the page the client prefers."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
 def handle_http_error(error):
-    """Turn an HTTP exception into the JSON body for its status."""
+    """Turn an HTTP exception into the JSON body, page or fragment for its status."""
+    if error.response is not None:  # abort(response): a redirect to the login page
+        return error.response
     if isinstance(error, APIError):
         body, headers = error.body, dict(error.extra_headers)
     else:
         body, headers = {"detail": _detail_of(error)}, {}
     if isinstance(error, MethodNotAllowed):
         headers.setdefault("Allow", ", ".join(error.valid_methods or ()))
-    response = make_response(jsonify(body), error.code)
+    response = make_response(render_error(body, error.code), error.code)
     response.headers.update(headers)
     return response
+
+
+def render_error(body, status):
+    """Render an error body in the format the client asked for."""
+    shown = error_format()
+    if shown == "html":
+        title = HTTP_STATUS_CODES.get(status, "Error")
+        return render_template("error.html", status=status, title=title, body=body)
+    if shown == "embed":
+        return render_template("embed/error.html", status=status, body=body)
+    return jsonify(body)
 
 
 def handle_unexpected_error(error):

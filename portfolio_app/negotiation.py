@@ -1,13 +1,13 @@
 """Choose the representation a client asked for: ?format= first, then Accept."""
 
-from flask import request
-from werkzeug.exceptions import NotAcceptable
+from flask import g, request
+from werkzeug.exceptions import HTTPException, NotAcceptable
 
-# format name -> media type, for the representations this service renders.
-FORMATS = {"json": "application/json"}
-FORMAT_ALIASES = {}
+# format name -> media type; "api" is DRF's name for its browsable page.
+FORMATS = {"json": "application/json", "html": "text/html", "embed": "text/html"}
+FORMAT_ALIASES = {"api": "html"}
 # What Accept can select, best first: API clients sending */* get JSON, as DRF.
-ACCEPTABLE = {"application/json": "json"}
+ACCEPTABLE = {"application/json": "json", "text/html": "html"}
 
 
 def requested_format():
@@ -35,3 +35,13 @@ def negotiate():
             f"Could not satisfy the request Accept header. Available media types: {choices}."
         )
     return ACCEPTABLE[match]
+
+
+def error_format():
+    """Return how an error should be shown: "json", "html" or "embed"; never fails."""
+    if "representation" in g:  # the list endpoint already negotiated
+        return g.representation
+    try:
+        return negotiate()
+    except HTTPException:  # nothing we render suits, or the query cannot be read: JSON
+        return "json"

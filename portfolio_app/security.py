@@ -1,6 +1,8 @@
 """Request guards and response headers that every answer gets."""
 
-from flask import request
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
 
 from .errors import APIError
 
@@ -23,10 +25,37 @@ def refuse_unusable_host():
 
 
 def add_security_headers(response):
-    """Add nosniff, a referrer policy and, for anything but an HTML page, a closed CSP."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    """Add nosniff, a referrer policy, and the CSP that fits what the response is."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype != "text/html":
-        response.headers.setdefault("Content-Security-Policy", API_CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", API_CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+    elif g.get("representation") == "embed":
+        # A fragment lives inside another site's page, which sets the policy that counts.
+        headers.setdefault("Content-Security-Policy", html_csp(framed=True))
+    else:
+        headers.setdefault("Content-Security-Policy", html_csp(framed=False))
+        headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def html_csp(*, framed):
+    """Return the CSP of our HTML: own styles and images, no script at all."""
+    images = " ".join(["'self'", *_media_origin()])
+    policy = [
+        "default-src 'none'",
+        "style-src 'self'",
+        f"img-src {images}",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ]
+    if not framed:
+        policy.append("frame-ancestors 'none'")
+    return "; ".join(policy)
+
+
+def _media_origin():
+    parts = urlsplit(current_app.config["MEDIA_URL"])
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []

@@ -70,7 +70,7 @@ def test_unknown_format_is_406_naming_the_formats_before_auth(client, portfolio)
     response = client.get(URL.format(portfolio.id), query_string={"format": "xml"})
     assert response.status_code == 406
     detail = response.json["detail"]
-    assert detail == "Unknown format 'xml'. Available formats: json."
+    assert detail == "Unknown format 'xml'. Available formats: json, html, embed, api."
 
 
 def test_unacceptable_accept_is_406_naming_the_media_types(client, portfolio):
@@ -78,12 +78,12 @@ def test_unacceptable_accept_is_406_naming_the_media_types(client, portfolio):
     assert response.status_code == 406
     assert response.json == {
         "detail": "Could not satisfy the request Accept header. "
-        "Available media types: application/json."
+        "Available media types: application/json, text/html."
     }
 
 
-@pytest.mark.parametrize("accept", ["text/html", ";;;,,,", "*/*;q=0"])
-def test_html_and_garbage_accept_are_406_json_until_pages_exist(client, portfolio, accept):
+@pytest.mark.parametrize("accept", [";;;,,,", "*/*;q=0", "image/png"])
+def test_garbage_accept_is_406_json(client, portfolio, accept):
     response = client.get(URL.format(portfolio.id), headers={"Accept": accept})
     assert response.status_code == 406
     assert response.mimetype == "application/json"

@@ -23,11 +23,19 @@ class QueryStringParser(FlaskParser):
 parser = QueryStringParser()
 
 
+class InvalidQuery(APIError):
+    """400 with every bad field at once: {"field": ["message", ...]}."""
+
+    code = 400
+
+    def __init__(self, messages):
+        super().__init__(400, messages)
+
+
 @parser.error_handler
 def raise_bad_request(error, req, schema, *, error_status_code, error_headers):
-    """Answer 400 with every bad field at once: {"field": ["message", ...]}."""
-    messages = error.messages.get("query", error.messages)
-    raise APIError(400, messages)
+    """Raise InvalidQuery with webargs' messages, unwrapped from their location."""
+    raise InvalidQuery(error.messages.get("query", error.messages))
 
 
 class LinkListArgs(Schema):

@@ -209,5 +209,3 @@ class Ordering(fields.Field):
         if unknown:
             raise ValidationError(unknown)
         return keys
-
-

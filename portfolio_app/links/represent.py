@@ -1,9 +1,10 @@
-"""The page as JSON (the envelope of SPEC section 4), with absolute next/previous URLs."""
+"""The page as JSON (the envelope of SPEC section 4), a staff page, or an embed fragment."""
 
 from urllib.parse import urlencode
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 
+from .page_view import link_rows, staff_page, summary
 from .schemas import dump_links
 
 
@@ -32,9 +33,23 @@ def envelope(page):
     }
 
 
-def represent_json(page):
+def represent_json(portfolio, page):
     """Answer with the page as JSON."""
     return jsonify(envelope(page))
 
 
-REPRESENTATIONS = {"json": represent_json}
+def represent_html(portfolio, page):
+    """Answer with the staff page: filters, sortable table, pagination."""
+    context = staff_page(portfolio, page, dump_links(page.links, request.host_url))
+    return render_template("links/page.html", **context)
+
+
+def represent_embed(portfolio, page):
+    """Answer with an HTML fragment of the page's links, for another site to include."""
+    rows = link_rows(dump_links(page.links, request.host_url))
+    return render_template(
+        "embed/links.html", portfolio=portfolio, rows=rows, summary=summary(page, len(rows))
+    )
+
+
+REPRESENTATIONS = {"json": represent_json, "html": represent_html, "embed": represent_embed}

@@ -3,15 +3,16 @@
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g, render_template, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from ..auth import LINKS_ROLE, token_auth
-from ..errors import APIError
+from ..errors import APIError, handle_http_error
 from ..extensions import db
 from ..models import Portfolio, id_from_digits
 from ..negotiation import negotiate
-from .args import LinkListArgs, parser
+from .args import InvalidQuery, LinkListArgs, parser
+from .page_view import staff_page
 from .pagination import paginate
 from .query import build_links_query
 from .represent import REPRESENTATIONS
@@ -111,6 +112,7 @@ def with_portfolio(view):
         portfolio = db.session.get(Portfolio, portfolio_id)
         if portfolio is None:
             raise APIError.detail(404, "No Portfolio matches the given query.")
+        g.portfolio = portfolio  # for the staff page of a 400
         return view(portfolio, *args, **kwargs)
 
     return decorated
@@ -128,7 +130,16 @@ def list_links(portfolio, args):
     """List a portfolio's links, filtered, searched, ordered and paginated."""
     query = build_links_query(portfolio.id, args)
     page = paginate(query, args)
-    return REPRESENTATIONS[g.representation](page)
+    return REPRESENTATIONS[g.representation](portfolio, page)
+
+
+@bp.errorhandler(InvalidQuery)
+def show_invalid_query(error):
+    """Show bad filters on the staff page, each message by its field; JSON otherwise."""
+    if g.get("representation") != "html":
+        return handle_http_error(error)
+    context = staff_page(g.portfolio, errors=error.body)
+    return render_template("links/page.html", **context), 400
 
 
 @bp.route("/portfolios/<portfolio_id>/links", methods=ROUTED_METHODS)

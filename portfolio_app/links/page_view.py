@@ -1,0 +1,207 @@
+"""What the staff page and the embed show, computed here so the templates only render."""
+
+import math
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+PAGE_SIZES = (10, 25, 50, 100)
+SORTABLE_COLUMNS = (
+    ("name", "Name"),
+    ("id", "ID"),
+    ("created_at", "Created"),
+    ("updated_at", "Updated"),
+)
+CHOICE_FILTERS = (("has_image", "Image"), ("has_url", "URL"), ("has_description", "Description"))
+TEXT_FILTERS = (
+    ("id_min", "ID from", "numeric", "e.g. 100"),
+    ("id_max", "ID to", "numeric", "e.g. 200"),
+    ("created_from", "Created from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
+    ("created_to", "Created to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
+    ("updated_from", "Updated from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
+    ("updated_to", "Updated to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
+)
+DATE_FILTERS = (("created_date", "Created on"), ("updated_date", "Updated on"))
+SAFE_SCHEMES = ("http://", "https://")
+MORE_FILTERS = [name for name, *_ in DATE_FILTERS + TEXT_FILTERS]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One filter control: its name, label, current value and any error next to it."""
+
+    name: str
+    label: str
+    value: str
+    errors: list
+    kind: str = "text"
+    hint: str = ""
+    inputmode: str = ""
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    label: str
+    url: str
+    aria_sort: str  # "ascending", "descending" or "none"
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    url: str | None  # None: the gap between page numbers
+    current: bool = False
+
+
+def current_params():
+    """Return this request's parameters: the last value of each, empty ones dropped."""
+    return {key: values[-1] for key, values in request.args.lists() if values[-1] != ""}
+
+
+def query_url(params, **changes):
+    """Return "?..." for params with changes applied (None removes a parameter)."""
+    merged = {**params, **changes}
+    return "?" + urlencode({k: v for k, v in merged.items() if v is not None})
+
+
+def link_rows(dumped_links):
+    """Add to each dumped link what the page needs: a safe href and a small thumbnail."""
+    rows = []
+    for link in dumped_links:
+        url = link["url"] or ""
+        thumbnails = (link["image_data"] or {}).get("thumbnails") or []
+        rows.append(
+            {
+                **link,
+                # Only http and https become links; javascript:, data: and the rest stay text.
+                "href": url if url.lower().startswith(SAFE_SCHEMES) else None,
+                "thumbnail": thumbnails[0]["f"] if thumbnails else None,
+                "created_label": _minute(link["created_at"]),
+                "updated_label": _minute(link["updated_at"]),
+            }
+        )
+    return rows
+
+
+def staff_page(portfolio, page=None, dumped_links=(), errors=None):
+    """Return the template context of the staff page (page is None when filters are bad)."""
+    params = current_params()
+    errors = errors or {}
+    context = {
+        "portfolio": portfolio,
+        "fields": filter_fields(params, errors),
+        # Open when any date or id filter is in use or wrong, so nothing set is hidden.
+        "more_filters_open": any(params.get(name) or errors.get(name) for name in MORE_FILTERS),
+        "general_errors": [m for k, v in errors.items() if k not in FIELD_NAMES for m in v],
+        "ordering": params.get("ordering", ""),
+        "format_param": params.get("format"),
+        "page_sizes": page_sizes(params),
+        "json_url": query_url(params, format="json"),
+        "reset_url": query_url({"format": params["format"]} if "format" in params else {}),
+        "rows": link_rows(dumped_links),
+        "page": page,
+    }
+    if page is not None:
+        context |= {
+            "headers": sort_headers(params),
+            "pages": page_links(params, page),
+            "summary": summary(page, len(context["rows"])),
+            "previous_url": _offset_url(params, page, page.previous_offset),
+            "next_url": _offset_url(params, page, page.next_offset),
+        }
+    return context
+
+
+FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
+    name for group in (CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS) for name, *_ in group
+}
+
+
+def filter_fields(params, errors):
+    """Return the filter controls, each with its current value and messages."""
+
+    def field(name, label, **extra):
+        return Field(name, label, params.get(name, ""), errors.get(name, []), **extra)
+
+    return {
+        "search": field("search", "Search", kind="search", hint="Name, URL or ID"),
+        "choices": [field(name, label, kind="choice") for name, label in CHOICE_FILTERS],
+        "dates": [field(name, label, kind="date") for name, label in DATE_FILTERS],
+        "ranges": [
+            field(name, label, inputmode=mode, hint=hint)
+            for name, label, mode, hint in TEXT_FILTERS
+        ],
+        "limit": field("limit", "Rows per page", kind="choice"),
+        "ordering": field("ordering", "Ordering"),
+        "offset": field("offset", "Offset"),
+    }
+
+
+def page_sizes(params):
+    """Return the page sizes to offer, including the current one if it is unusual."""
+    maximum = current_app.config["LINKS_MAX_LIMIT"]
+    sizes = [size for size in PAGE_SIZES if size <= maximum]
+    current = params.get("limit", "")
+    if current.isdigit() and int(current) not in sizes and 0 < int(current) <= maximum:
+        sizes = sorted([*sizes, int(current)])
+    return sizes
+
+
+def sort_headers(params):
+    """Return each sortable column's header: where a click leads and its aria-sort."""
+    keys = [key.strip() for key in params.get("ordering", "").split(",") if key.strip()]
+    first = keys[0] if keys else ""
+    headers = {}
+    for field, label in SORTABLE_COLUMNS:
+        if first == field:
+            state, next_ordering = "ascending", f"-{field}"
+        elif first == f"-{field}":
+            state, next_ordering = "descending", field
+        else:
+            state, next_ordering = "none", field
+        headers[field] = SortHeader(
+            label, query_url(params, ordering=next_ordering, offset=None), state
+        )
+    return headers
+
+
+def page_links(params, page):
+    """Return the page-number links: first, last, and two on each side of the current."""
+    if page.count <= page.limit:
+        return []
+    total = math.ceil(page.count / page.limit)
+    current = min(page.offset // page.limit + 1, total)
+    shown = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
+    links, previous = [], 0
+    for number in shown:
+        if number - previous > 1:
+            links.append(PageLink("…", None))
+        offset = (number - 1) * page.limit
+        links.append(
+            PageLink(
+                str(number),
+                query_url(params, offset=offset or None),
+                number == current and page.offset == offset,
+            )
+        )
+        previous = number
+    return links
+
+
+def summary(page, shown):
+    """Return "1–10 of 57" (or "0 of 57" past the end)."""
+    if not shown:
+        return f"0 of {page.count}"
+    return f"{page.offset + 1}–{page.offset + shown} of {page.count}"
+
+
+def _minute(timestamp):
+    # "2026-01-12T16:43:37.941799Z" -> "2026-01-12 16:43 UTC"; the full value is in datetime=.
+    return f"{timestamp[:10]} {timestamp[11:16]} UTC"
+
+
+def _offset_url(params, page, offset):
+    if offset is None:
+        return None
+    return query_url(params, limit=str(page.limit), offset=str(offset) if offset else None)
