@@ -374,3 +374,34 @@ def test_forbidden_page_for_a_logged_in_user_without_permission(client, portfoli
 def test_api_clients_still_get_json_errors(client, portfolio):
     response = client.get("/api/portfolios/999/links/")
     assert response.mimetype == "application/json"
+
+
+def test_login_limit_is_shared_through_redis_when_configured(app):
+    """Two app servers pointing at one Redis count failures together."""
+    import os
+    import uuid
+
+    import redis
+
+    from portfolio_app import create_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            raise
+        pytest.skip(f"Redis unreachable at {url}")
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # no other run shares the counts
+        "LOGIN_FAILURE_LIMIT": "2 per minute",
+    }
+    first, second = create_app(config).test_client(), create_app(config).test_client()
+    # With per-app memory each would have one failure left; through Redis both are spent.
+    assert log_in(first, "staff", password="nope").status_code == 401
+    assert log_in(second, "staff", password="nope").status_code == 401
+    assert log_in(first, "staff").status_code == 429
+    assert log_in(second, "staff").status_code == 429
