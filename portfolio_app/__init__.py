@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, cli, errors, links, media, models, security  # noqa: F401 (models)
+from . import accounts, cli, errors, links, logs, media, models, security  # noqa: F401 (models)
 from .config import load_config
 from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
@@ -14,6 +14,7 @@ def create_app(config=None):
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.request_class = PortfolioRequest
     load_config(app, config)
+    logs.register(app)
     register_json(app)
     register_templates(app)
     register_extensions(app)

@@ -24,13 +24,24 @@ class Defaults:
     # Failed logins allowed from one client address before 429 (Flask-Limiter's syntax).
     LOGIN_FAILURE_LIMIT = "5 per 5 minutes"
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # Only a 429 says when to retry (errors.handle_rate_limited); Flask-Limiter's own
+    # headers would put Retry-After on every answer of a limited route, 503s included.
+    RATELIMIT_HEADERS_ENABLED = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session that holds it
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     MAX_CONTENT_LENGTH = 1024 * 1024
+    LOG_FORMAT = "text"  # or "json": one object a line, for log collectors
+    LOG_LEVEL = "INFO"
+    # Failed token checks from one client address before 429 (guessing keys is pointless
+    # at 160 bits, but a storm of them is still load).
+    TOKEN_FAILURE_LIMIT = "60 per minute"
+    # PostgreSQL: give up on a connection or a statement rather than hold a worker.
+    DATABASE_CONNECT_TIMEOUT = 3
+    DATABASE_STATEMENT_TIMEOUT_MS = 5000
+    DATABASE_RETRY_AFTER = 5
 
 
 def _flag(value):
@@ -58,6 +69,10 @@ ENVIRONMENT_SETTINGS = {
     "SERVE_MEDIA": _flag,
     "LOGIN_FAILURE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
+    "TOKEN_FAILURE_LIMIT": str,
+    "LOG_FORMAT": str,
+    "LOG_LEVEL": str,
+    "DATABASE_STATEMENT_TIMEOUT_MS": int,
 }
 
 
@@ -72,6 +87,7 @@ def load_config(app, overrides=None):
     instance = Path(app.instance_path)
     database_url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'portfolio.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(database_url)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     # Absolute, so files land in one place whatever folder a command runs from.
     app.config["MEDIA_ROOT"] = str(
         Path(app.config.get("MEDIA_ROOT") or instance / "media").resolve()
@@ -86,6 +102,17 @@ def sqlalchemy_url(database_url):
         if database_url.startswith(prefix):
             return "postgresql+psycopg://" + database_url.removeprefix(prefix)
     return database_url
+
+
+def engine_options(config):
+    """Return the engine's options: a pre-ping, and on PostgreSQL connect/statement timeouts."""
+    options = {**config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+            "options": f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}",
+        }
+    return options
 
 
 def _instance_secret_key(instance):

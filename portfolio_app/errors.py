@@ -1,9 +1,13 @@
 """One error shape, {"detail": ...} or field -> messages, as JSON or an HTML page."""
 
 import logging
+import math
+import time
 
-from flask import jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from flask import current_app, g, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .negotiation import error_format
@@ -42,7 +46,30 @@ class APIError(HTTPException):
 def register(app):
     """Answer every error in the one shape, as JSON or as the page the client prefers."""
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)
+
+
+# The database is down, unreachable, locked or too slow: worth retrying, not a bug.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def handle_rate_limited(error):
+    """Answer 429 with the limit's message and how many seconds until it resets."""
+    from .extensions import limiter
+
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    return handle_http_error(APIError.detail(429, error.description, {"Retry-After": str(seconds)}))
+
+
+def handle_database_unavailable(error):
+    """Answer 503 with Retry-After; the pool's pre-ping reconnects once the database is back."""
+    log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    retry_after = str(current_app.config["DATABASE_RETRY_AFTER"])
+    return handle_http_error(APIError(503, headers={"Retry-After": retry_after}))
 
 
 def handle_http_error(error):
@@ -74,7 +101,9 @@ def render_error(body, status):
 def handle_unexpected_error(error):
     """Log an unhandled exception and answer 500 without revealing anything of it."""
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return handle_http_error(InternalServerError())
+    # The request id lets an operator find the logged traceback; nothing else is revealed.
+    body = {"detail": DEFAULT_DETAILS[500], "request_id": g.get("request_id")}
+    return handle_http_error(APIError(500, body))
 
 
 def _detail_of(error):

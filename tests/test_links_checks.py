@@ -281,7 +281,10 @@ def test_unexpected_error_is_a_json_500_that_reveals_nothing(
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = api(URL.format(portfolio.id))
     assert response.status_code == 500
-    assert response.json == {"detail": "A server error occurred."}
+    assert response.json == {
+        "detail": "A server error occurred.",
+        "request_id": response.headers["X-Request-ID"],  # so operators can find the log
+    }
     assert b"hunter2" not in response.data and b"Traceback" not in response.data
     assert "RuntimeError" in caplog.text  # logged for the operators, not sent to the client
 

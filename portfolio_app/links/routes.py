@@ -3,12 +3,12 @@
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Portfolio, id_from_digits
 from ..negotiation import negotiate
 from .args import InvalidQuery, LinkListArgs, parser
@@ -118,8 +118,17 @@ def with_portfolio(view):
     return decorated
 
 
+def _failed_authentication(response):
+    return response.status_code == 401
+
+
 # strict_slashes=False: the path without its slash reaches slash_required, for DRF's 301.
 @bp.route("/portfolios/<int64:portfolio_id>/links/", methods=ROUTED_METHODS, strict_slashes=False)
+@limiter.limit(
+    lambda: current_app.config["TOKEN_FAILURE_LIMIT"],
+    deduct_when=_failed_authentication,
+    error_message="Too many failed authentication attempts. Try again later.",
+)
 @slash_required
 @negotiated
 @token_auth.login_required(role=LINKS_ROLE)
