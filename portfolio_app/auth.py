@@ -83,10 +83,13 @@ def verify_token(_parsed_by_flask_httpauth):
     key = read_token_key()
     if key is None:
         return session_caller()
-    row = db.session.execute(_caller_by(_by_token_key(key))).first()
-    if row is None:
+    digest = hash_token_key(key)
+    row = db.session.execute(_caller_by_token(digest)).first()
+    # The lookup is by a uniform hash, so its timing tells nothing of the key; the
+    # constant-time comparison is a second guard should the index ever match loosely.
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise unauthorized("Invalid token.")
-    caller = Caller(*row)
+    caller = Caller(row.User, row.holds_permission)
     if not caller.user.is_active:
         raise unauthorized("User inactive or deleted.")
     return caller
@@ -160,20 +163,28 @@ def safe_next(target, default):
     return target
 
 
+def _holds_links_permission():
+    return (
+        exists()
+        .where(
+            UserPermission.user_id == User.id,
+            UserPermission.code == current_app.config["LINKS_PERMISSION_CODE"],
+        )
+        .label("holds_permission")
+    )
+
+
 def _caller_by(condition):
     # One statement: the user and whether they hold the links permission.
-    holds_permission = exists().where(
-        UserPermission.user_id == User.id,
-        UserPermission.code == current_app.config["LINKS_PERMISSION_CODE"],
-    )
-    return select(User, holds_permission).where(condition)
+    return select(User, _holds_links_permission()).where(condition)
 
 
-def _by_token_key(key):
-    return User.id.in_(
-        select(ApiToken.user_id).where(
-            ApiToken.key_hash == hash_token_key(key), ApiToken.revoked_at.is_(None)
-        )
+def _caller_by_token(digest):
+    # One statement: the token's user, the permission, and the stored hash to compare.
+    return (
+        select(User, _holds_links_permission(), ApiToken.key_hash)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.key_hash == digest, ApiToken.revoked_at.is_(None))
     )
 
 
