@@ -361,3 +361,11 @@ def test_blank_counts_as_missing(ids, make_link, portfolio, field):
     missing = [make_link(portfolio, **{field: value}) for value in (None, "", "  \t\n ")]
     assert ids(**{f"has_{field}": "true"}) == [filled.id]
     assert sorted(ids(**{f"has_{field}": "false"})) == sorted(link.id for link in missing)
+
+
+@pytest.mark.parametrize("search", ['"', "'", '"""', '""'])
+def test_a_lone_quote_is_an_empty_phrase_matching_everything_as_drf(
+    ids, make_link, portfolio, search
+):
+    links = [make_link(portfolio, name=name, order=n) for n, name in enumerate(['say "hi"', "x"])]
+    assert ids(search=search) == [link.id for link in links]

@@ -162,7 +162,9 @@ def split_search(text):
     terms = []
     for token in _smart_split(text):
         token = token.strip(",")
-        if len(token) >= 2 and token[0] in "\"'" and token[0] == token[-1]:
+        # As DRF: a token that opens and closes with one quote is a phrase; a lone quote
+        # is an empty phrase, which matches everything.
+        if token[:1] in ("'", '"') and token[0] == token[-1]:
             terms.append(token[1:-1].replace("\\" + token[0], token[0]).replace("\\\\", "\\"))
         else:
             terms.extend(part.strip() for part in token.split(",") if part.strip())
