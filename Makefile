@@ -11,15 +11,27 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format install install-dev clean
+# axe-core for the browser tests' accessibility checks, installed from npm by `make test`.
+BROWSER_NODE := tests/browser/node_modules/.package-lock.json
+
+.PHONY: run test lint format install install-dev browser-deps clean
 
 run: install  ## Serve a demo portfolio on the embedded SQLite database
 	$(FLASK) db upgrade
 	DEMO_BASE_URL=http://$(HOST):$(PORT) $(FLASK) demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-dev  ## Run the whole test suite (SQLite, PostgreSQL when reachable)
+test: install-dev browser-deps  ## Run the whole test suite (SQLite, PostgreSQL when reachable)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Without npm the accessibility checks skip (or fail when REQUIRE_BROWSER=1).
+browser-deps:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(BROWSER_NODE); \
+	else echo "npm not found: the browser tests' accessibility checks need it"; fi
+
+$(BROWSER_NODE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
 
 lint: install-dev  ## ruff: lint and formatting
 	$(BIN)/ruff check .
@@ -47,4 +59,4 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/node_modules

@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, cli, errors, links, logs, media, models, security  # noqa: F401 (models)
+from . import accounts, api_docs, cli, errors, links, logs, media, models, security  # noqa: F401
 from .config import load_config
 from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
@@ -21,6 +21,7 @@ def create_app(config=None):
     register_proxy(app)
     app.register_blueprint(links.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(api_docs.bp)
     media.register(app)
     security.register(app)
     errors.register(app)

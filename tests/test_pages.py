@@ -408,3 +408,9 @@ def test_login_limit_is_shared_through_redis_when_configured(app):
     assert log_in(second, "staff", password="nope").status_code == 401
     assert log_in(first, "staff").status_code == 429
     assert log_in(second, "staff").status_code == 429
+
+
+def test_favicon_ico_points_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response.headers["Location"]).mimetype == "image/svg+xml"

@@ -40,7 +40,10 @@ links = st.lists(
     ),
     max_size=25,
 )
-terms = st.text(alphabet=LETTERS, min_size=1, max_size=4)
+# The model splits only simple phrases (see reference.split_search); quotes inside terms are
+# DRF's smart_split's business, pinned by the tests of test_links_params instead.
+TERM_LETTERS = LETTERS.replace('"', "").replace("'", "")
+terms = st.text(alphabet=TERM_LETTERS, min_size=1, max_size=4)
 fields = st.sampled_from(model.ORDERING_FIELDS)
 moments = st.sampled_from(
     [
@@ -128,7 +131,8 @@ def terms_from(draw, dataset):
     name = draw(st.sampled_from([link["name"] for link in dataset]))
     start = draw(st.integers(0, len(name) - 1))
     piece = name[start : start + draw(st.integers(1, 4))]
-    return "".join(draw(st.sampled_from(VARIANTS.get(c, c))) for c in piece)
+    respelled = "".join(draw(st.sampled_from(VARIANTS.get(c, c))) for c in piece)
+    return "".join(c for c in respelled if c in TERM_LETTERS) or "a"
 
 
 @settings(PROPERTY_SETTINGS, max_examples=120)

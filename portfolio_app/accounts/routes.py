@@ -22,6 +22,12 @@ def _failed_login(response):
     return response.status_code in (400, 401)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Point browsers that ask for /favicon.ico (JSON and fragments name none) at the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"],

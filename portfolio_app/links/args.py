@@ -41,21 +41,80 @@ def raise_bad_request(error, req, schema, *, error_status_code, error_headers):
 class LinkListArgs(Schema):
     """Query parameters of GET /api/portfolios/<id>/links/ (SPEC section 2)."""
 
-    limit = Integer64(minimum=1, clamp=True, message="A valid integer of at least 1 is required.")
-    offset = Integer64(minimum=0, message="A valid integer of at least 0 is required.")
-    search = SearchTerms(max_terms=32)
-    ordering = Ordering(allowed=tuple(ORDERING_FIELDS))
-    id_min = Integer64(message="A valid integer is required.")
-    id_max = Integer64(message="A valid integer is required.")
-    created_date = Day()
-    updated_date = Day()
-    created_from = Moment()
-    created_to = Moment()
-    updated_from = Moment()
-    updated_to = Moment()
-    has_image = Flag()
-    has_description = Flag()
-    has_url = Flag()
+    limit = Integer64(
+        minimum=1,
+        clamp=True,
+        message="A valid integer of at least 1 is required.",
+        metadata={"description": "Page size."},
+    )
+    offset = Integer64(
+        minimum=0,
+        message="A valid integer of at least 0 is required.",
+        metadata={"description": "Rows skipped before the page starts."},
+    )
+    search = SearchTerms(
+        max_terms=32,
+        metadata={
+            "description": 'Terms split on whitespace and commas; a "quoted phrase" is one term.'
+            " Every term must match: contained in `name` or `url` (case-insensitive, Persian"
+            " letters and digits normalised), or equal to `id` when all digits."
+            " `%`, `_` and `\\` are literal."
+        },
+    )
+    ordering = Ordering(
+        allowed=tuple(ORDERING_FIELDS),
+        metadata={
+            "description": "Comma-separated sort keys, each optionally prefixed with `-` for"
+            " descending; replaces the default order (`order`, then `-created_at`)."
+            " `id` is always the last key, so pages never repeat or skip rows."
+        },
+    )
+    id_min = Integer64(
+        message="A valid integer is required.",
+        metadata={"description": "Smallest `id` included. Must not be greater than `id_max`."},
+    )
+    id_max = Integer64(
+        message="A valid integer is required.",
+        metadata={"description": "Largest `id` included."},
+    )
+    created_date = Day(metadata={"description": "`created_at` falls on this UTC day."})
+    updated_date = Day(metadata={"description": "`updated_at` falls on this UTC day."})
+    created_from = Moment(
+        metadata={
+            "description": "`created_at` at or after this; a date means from the start of that"
+            " UTC day. Must not be later than `created_to`."
+        }
+    )
+    created_to = Moment(
+        metadata={
+            "description": "`created_at` at or before this; a date means to the end of that UTC"
+            " day."
+        }
+    )
+    updated_from = Moment(
+        metadata={
+            "description": "`updated_at` at or after this; a date means from the start of that"
+            " UTC day. Must not be later than `updated_to`."
+        }
+    )
+    updated_to = Moment(
+        metadata={
+            "description": "`updated_at` at or before this; a date means to the end of that UTC"
+            " day."
+        }
+    )
+    has_image = Flag(metadata={"description": "Links with (true) or without (false) an image."})
+    has_description = Flag(
+        metadata={
+            "description": "Links with (true) or without (false) a description; blank or"
+            " whitespace only counts as without."
+        }
+    )
+    has_url = Flag(
+        metadata={
+            "description": "Links with (true) or without (false) a URL; blank counts as without."
+        }
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def check_ranges(self, data, **kwargs):

@@ -167,7 +167,8 @@ def not_found(rest):
 @bp.after_request
 def add_endpoint_headers(response):
     """Give every answer of the list endpoint its caching headers, and 304 when unchanged."""
-    if request.endpoint == "links.list_links":
+    # Not on the redirect to the slashed path: that URL answers every method with a redirect.
+    if request.endpoint == "links.list_links" and response.status_code not in (301, 308):
         response.headers.update(ENDPOINT_HEADERS)
         if response.status_code == 200:
             response.add_etag(weak=True)
