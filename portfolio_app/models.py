@@ -112,6 +112,10 @@ class Portfolio(db.Model):
     id: Mapped[id_pk]
     name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many links the portfolio holds, kept exact by database triggers (migration 0002)
+    # in the transaction that adds, moves or removes links: an unfiltered list is counted
+    # without reading its links.
+    link_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Image(db.Model):
@@ -143,6 +147,23 @@ class Thumbnail(db.Model):
     image: Mapped[Image] = relationship(back_populates="thumbnails")
 
 
+# The columns the list's filters read (dates, presence of an image, url, description),
+# and the default ordering's: an index carrying them all answers such a query by itself.
+COVERED_COLUMNS = (
+    "order",
+    "created_at",
+    "updated_at",
+    "image_id",
+    "has_url",
+    "has_description",
+)
+
+
+def _covering(*keys):
+    """Return an index's key columns followed by the covered columns not among them."""
+    return (*keys, *(column for column in COVERED_COLUMNS if column not in keys))
+
+
 class Link(db.Model):
     __tablename__ = "links"
 
@@ -170,11 +191,13 @@ class Link(db.Model):
     image: Mapped[Image | None] = relationship()
 
     __table_args__ = (
-        # One index for each ordering within a portfolio; each ends in id, the tiebreaker.
-        Index("ix_links_portfolio_id", "portfolio_id", "id"),
-        Index("ix_links_portfolio_name", "portfolio_id", "name_key", "id"),
-        Index("ix_links_portfolio_created", "portfolio_id", "created_at", "id"),
-        Index("ix_links_portfolio_updated", "portfolio_id", "updated_at", "id"),
+        # One index for each ordering within a portfolio; each ends in id, the tiebreaker,
+        # then carries the covered columns, so that counting and choosing a page's ids read
+        # the index alone, never the rows (see docs/performance.md).
+        Index("ix_links_portfolio_id", *_covering("portfolio_id", "id")),
+        Index("ix_links_portfolio_name", *_covering("portfolio_id", "name_key", "id")),
+        Index("ix_links_portfolio_created", *_covering("portfolio_id", "created_at", "id")),
+        Index("ix_links_portfolio_updated", *_covering("portfolio_id", "updated_at", "id")),
         Index("ix_links_image", "image_id"),
         Index(
             "ix_links_search_trgm",
@@ -192,6 +215,7 @@ Index(
     Link.order,
     Link.created_at.desc(),
     Link.id.desc(),
+    *(getattr(Link, column) for column in _covering("order", "created_at")[2:]),
 )
 
 

@@ -1,14 +1,34 @@
-"""Limit/offset pagination: count, slice, and where the next and previous pages start."""
+"""Limit/offset pagination: count, slice, and where the next and previous pages start.
+
+Three statements whatever the page: the count, the page's rows with their images, and the
+thumbnails of those images. Each reads as little as it can (docs/performance.md):
+
+- The count of an unfiltered list is the portfolio's kept link count; a filtered one is
+  counted on an index that carries every filtered column, never on the rows.
+- The page's ids are chosen on the ordering's index (limit and offset over index entries,
+  not rows), then only those rows are read: one statement, a join on the chosen ids.
+- A page past the middle is counted from the end: the same rows, read on the index backwards.
+"""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from ..extensions import db
-from ..models import Image, Link
+from ..models import Image, Link, Portfolio
 from .args import limits
-from .query import ordering_clauses
+from .query import (
+    FILTERED_OPTION,
+    PORTFOLIO_OPTION,
+    ordering_keys,
+    scanning_search,
+    sort_clauses,
+)
+
+# A portfolio's link count, kept exact by triggers (models.Portfolio.link_count).
+KEPT_COUNT = select(Portfolio.link_count).where(Portfolio.id == bindparam("portfolio_id"))
 
 
 @dataclass(frozen=True)
@@ -34,20 +54,96 @@ class Page:
         return max(min(self.offset - self.limit, self.count - self.limit), 0)
 
 
+@dataclass(frozen=True)
+class Slice:
+    """Where a page's rows sit in the list: counted from the start, or from the end."""
+
+    limit: int
+    offset: int
+    from_end: bool
+
+    @classmethod
+    def of(cls, limit, offset, count):
+        """Return the cheaper way to reach rows offset..offset+limit of count rows."""
+        size = min(limit, count - offset)
+        offset_from_end = count - offset - size
+        if offset_from_end < offset:
+            return cls(size, offset_from_end, True)
+        return cls(limit, offset, False)
+
+
 def paginate(query, args):
     """Count the links of query and load the page args ask for, images eagerly."""
     default_limit, max_limit = limits()
     limit = min(args.get("limit", default_limit), max_limit)
     offset = args.get("offset", 0)
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page_query = (
-        query.order_by(*ordering_clauses(args.get("ordering")))
-        .limit(limit)
-        .offset(offset)
+    count, total = count_links(query)
+    links = []
+    if offset < count:
+        rows = Slice.of(limit, offset, count)
+        links = list(load_page(query, args, rows, count, total))
+    return Page(links=links, count=count, limit=limit, offset=offset)
+
+
+def load_page(query, args, rows, count, total):
+    """Return the page's links."""
+    ordering = tuple(args.get("ordering") or ())
+    options = query.get_execution_options()
+    if not options[FILTERED_OPTION]:
+        statement = whole_portfolio_page(ordering, rows.from_end)
+        portfolio_id = options[PORTFOLIO_OPTION]
+        parameters = {"portfolio_id": portfolio_id, "limit": rows.limit, "offset": rows.offset}
+        return db.session.scalars(statement, parameters)
+    if args.get("search") and is_dense(rows, count, total):
+        query = scanning_search(query)
+    return db.session.scalars(page_statement(query, ordering, rows))
+
+
+@lru_cache(maxsize=256)  # orderings come from a short whitelist
+def whole_portfolio_page(ordering, from_end):
+    """Return the page statement of a portfolio's unfiltered links, built once per ordering."""
+    # The most common request: no need to build the same statement each time.
+    query = select(Link).where(Link.portfolio_id == bindparam("portfolio_id"))
+    rows = Slice(bindparam("limit"), bindparam("offset"), from_end)
+    return page_statement(query, ordering, rows)
+
+
+def count_links(query):
+    """Return (links matching query, links in its portfolio), in one statement."""
+    options = query.get_execution_options()
+    portfolio_id = options[PORTFOLIO_OPTION]
+    if not options[FILTERED_OPTION]:
+        count = db.session.scalar(KEPT_COUNT, {"portfolio_id": portfolio_id}) or 0
+        return count, count
+    total = KEPT_COUNT.params(portfolio_id=portfolio_id).scalar_subquery()
+    statement = query.with_only_columns(func.count(), total, maintain_column_froms=True)
+    count, total = db.session.execute(statement.order_by(None)).one()
+    return count, total or 0
+
+
+def is_dense(rows, count, total):
+    """Tell whether reading the ordering's index in order finds the page's rows quickly."""
+    # In order, about (offset + limit) * total / count entries are read before the page is
+    # complete; through a search index, every one of the count matches is read and sorted.
+    return 2 * (rows.offset + rows.limit) * total <= count * count
+
+
+def page_statement(query, ordering, rows):
+    """Return the Select of the page's links: ids chosen on an index, then their rows."""
+    keys = ordering_keys(ordering)
+    ids = (
+        query.with_only_columns(Link.id, maintain_column_froms=True)
+        .order_by(*sort_clauses(keys, reverse=rows.from_end))
+        .limit(rows.limit)
+        .offset(rows.offset)
+        .subquery("page_ids")
+    )
+    return (
+        select(Link)
+        .join(ids, Link.id == ids.c.id)
+        .order_by(*sort_clauses(keys))
         .options(
             joinedload(Link.image).selectinload(Image.thumbnails),
             raiseload("*"),  # a schema reaching for anything else fails the tests
         )
     )
-    links = list(db.session.scalars(page_query)) if offset < count else []
-    return Page(links=links, count=count, limit=limit, offset=offset)

@@ -1,6 +1,9 @@
 """Filters, search and ordering: small functions from (Select, args) to Select."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import Boolean, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import Link, id_from_digits
 
@@ -11,18 +14,88 @@ ORDERING_FIELDS = {
     "created_at": Link.created_at,
     "updated_at": Link.updated_at,
 }
-DEFAULT_ORDERING = (Link.order.asc(), Link.created_at.desc(), Link.id.desc())
+# (column, descending) pairs: order, then newest first, then the id tiebreaker.
+DEFAULT_ORDERING = ((Link.order, False), (Link.created_at, True), (Link.id, True))
 DATE_COLUMNS = {"created": Link.created_at, "updated": Link.updated_at}
+# A trigram index can only find terms of at least three characters.
+TRIGRAM = 3
+# Execution options build_links_query leaves for paginate: whose links, and whether any
+# filter narrows them (if not, the portfolio's kept link count is the count).
+PORTFOLIO_OPTION = "links_portfolio_id"
+FILTERED_OPTION = "links_filtered"
+
+
+class TermInIndex(FunctionElement):
+    """A normalised search term contained in a link's search text, found through an index.
+
+    PostgreSQL: LIKE '%term%', which its trigram GIN index serves. SQLite: the ids the FTS5
+    trigram table links_fts finds for the term as a phrase, which is the same set of rows.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    # Already a condition: SQLite, which has no boolean type, must not compare it with 1
+    # (that would hide the IN from its planner).
+    _is_implicitly_boolean = True
+
+    def __init__(self, term):
+        self.term = term
+        escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        phrase = '"' + term.replace('"', '""') + '"'  # FTS5's quoting: "" is a literal "
+        super().__init__(Link.id, Link.search_text, literal(f"%{escaped}%"), literal(phrase))
+
+    def scanned(self):
+        """Return the same match made row by row, for a scan that reads the rows anyway."""
+        return TermScanned(self.term)
+
+
+class TermScanned(TermInIndex):
+    """A search term matched with LIKE on every dialect: for rows a query reads anyway."""
+
+    inherit_cache = True
+
+
+@compiles(TermInIndex)
+def _compile_like(element, compiler, **kw):
+    _, search_text, pattern, _ = element.clauses
+    text, like = compiler.process(search_text, **kw), compiler.process(pattern, **kw)
+    return f"{text} LIKE {like} ESCAPE '/'"
+
+
+@compiles(TermInIndex, "sqlite")
+def _compile_fts5(element, compiler, **kw):
+    link_id, _, _, phrase = element.clauses
+    return (
+        f"{compiler.process(link_id, **kw)} IN (SELECT rowid FROM links_fts"
+        f" WHERE links_fts MATCH {compiler.process(phrase, **kw)})"
+    )
+
+
+@compiles(TermScanned, "sqlite")
+def _compile_scanned(element, compiler, **kw):
+    return _compile_like(element, compiler, **kw)
+
+
+def term_matches(term):
+    """Return the condition for one search term: in the name or url, or the id if digits."""
+    match = TermInIndex(term) if len(term) >= TRIGRAM else TermScanned(term)
+    link_id = id_from_digits(term) if term.isascii() and term.isdigit() else None
+    return or_(match, Link.id == link_id) if link_id is not None else match
+
+
+def scanning_search(query):
+    """Return query with every search term matched row by row instead of through the index."""
+    # For a page read in order from its ordering's index, when matches are so common that
+    # the page is found after a few rows: cheaper than collecting every match to sort them.
+    return visitors.replacement_traverse(
+        query, {}, lambda element: element.scanned() if type(element) is TermInIndex else None
+    )
 
 
 def filter_by_search(query, args):
     """Keep links matching every term: in the name or url, or equal to the id if all digits."""
     for term in args.get("search", ()):
-        match = Link.search_text.contains(term, autoescape=True)
-        link_id = id_from_digits(term) if term.isascii() and term.isdigit() else None
-        if link_id is not None:
-            match = or_(match, Link.id == link_id)
-        query = query.where(match)
+        query = query.where(term_matches(term))
     return query
 
 
@@ -63,21 +136,34 @@ FILTERS = (filter_by_search, filter_by_id_range, filter_by_dates, filter_by_pres
 
 def build_links_query(portfolio_id, args):
     """Return the Select of a portfolio's links that match every filter in args."""
-    query = select(Link).where(Link.portfolio_id == portfolio_id)
+    whole_portfolio = select(Link).where(Link.portfolio_id == portfolio_id)
+    query = whole_portfolio
     for apply_filter in FILTERS:
         query = apply_filter(query, args)
-    return query
+    # Each filter returns its query unchanged when it has nothing to filter.
+    return query.execution_options(
+        **{PORTFOLIO_OPTION: portfolio_id, FILTERED_OPTION: query is not whole_portfolio}
+    )
+
+
+def ordering_keys(ordering):
+    """Return [(column, descending), ...] for [(field, descending), ...], ending with id."""
+    if not ordering:
+        return DEFAULT_ORDERING
+    keys = [(ORDERING_FIELDS[name], desc) for name, desc in ordering]
+    if "id" not in (name for name, _ in ordering):
+        # The last key's direction, so an index on (key, id) serves the whole order.
+        keys.append((Link.id, ordering[-1][1]))
+    return tuple(keys)
+
+
+def sort_clauses(keys, reverse=False):
+    """Return ORDER BY clauses for ordering keys, or for their exact reverse."""
+    return tuple(
+        column.desc() if descending != reverse else column.asc() for column, descending in keys
+    )
 
 
 def ordering_clauses(ordering):
     """Return ORDER BY clauses for [(field, descending), ...], ending with the id tiebreaker."""
-    if not ordering:
-        return DEFAULT_ORDERING
-    clauses = [
-        ORDERING_FIELDS[name].desc() if desc else ORDERING_FIELDS[name].asc()
-        for name, desc in ordering
-    ]
-    if "id" not in (name for name, _ in ordering):
-        # The last key's direction, so an index on (key, id) serves the whole order.
-        clauses.append(Link.id.desc() if ordering[-1][1] else Link.id.asc())
-    return tuple(clauses)
+    return sort_clauses(ordering_keys(ordering))

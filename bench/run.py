@@ -1,0 +1,261 @@
+"""Benchmark the list endpoint: build N links, serve them with gunicorn, drive them with wrk.
+
+    .venv/bin/python -m bench.run                      100,000 links on SQLite
+    .venv/bin/python -m bench.run --links 1000000 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/test
+
+Builds the dataset through the project's own commands (`flask links import`, users, tokens),
+in a temporary folder and a throwaway database (on PostgreSQL, a new database on the server
+of --database-url, dropped afterwards). Measures each scenario's SQL floor in-process, then
+serves the app with gunicorn (sync workers) on a free 127.0.0.1 port and drives every
+scenario with wrk. Prints a table and writes it, with the details, to bench/out/*.json.
+Stops everything it started, whatever happens.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .database import ROOT, ThrowawayDatabase, app_environment, flask, settle, timed_flask
+from .dataset import write_dataset
+from .floor import sql_floors
+from .load import ensure_wrk, median_run, run_wrk
+from .scenarios import scenarios
+from .server import Gunicorn, get
+
+OUT = Path(__file__).with_name("out")
+STATE_FILE = "state.json"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What was built: where, the portfolios, the token, how long each import took."""
+
+    database_url: str
+    media_root: str
+    key: str
+    portfolio_ids: list
+    portfolio_sizes: list
+    import_seconds: list
+
+
+def main():
+    """Build, measure, print and save."""
+    options = parse_args()
+    # SIGTERM ends the run like Ctrl-C does: through the finally blocks that stop things.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    wrk = ensure_wrk()
+    started = datetime.now(UTC)
+    load_before = os.getloadavg()
+    if options.reuse:
+        dataset = Dataset(**json.loads((options.reuse / STATE_FILE).read_text()))
+        results = measure(dataset, options.reuse, wrk, options)
+    else:
+        results = build_and_measure(wrk, options)
+    results["environment"] = environment(started, load_before)
+    print_report(results)
+    save(results)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=100_000, help="links in all (100000)")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server to create a throwaway database on (default: SQLite)",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run (10)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario; median (3)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (4)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--floor-repeats", type=int, default=30, help="SQL floor runs (30)")
+    parser.add_argument("--scenarios", help="comma-separated names to run (default: all)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the folder and database, for --reuse"
+    )
+    parser.add_argument(
+        "--reuse", type=Path, metavar="FOLDER", help="measure a folder kept by --keep"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build and keep the dataset, measure nothing"
+    )
+    options = parser.parse_args()
+    options.keep = options.keep or options.build_only
+    return options
+
+
+def build_and_measure(wrk, options):
+    """Build the dataset in a new folder and database, measure, then remove both."""
+    folder = Path(tempfile.mkdtemp(prefix="portfolio-bench-"))
+    try:
+        with ThrowawayDatabase(options.database_url, folder, keep=options.keep) as url:
+            dataset = build(url, folder, options.links)
+            if options.build_only:
+                sys.exit(0)
+            return measure(dataset, folder, wrk, options)
+    finally:
+        if options.keep:
+            print(f"kept for --reuse: {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def build(url, folder, count):
+    """Write the links, import them with `flask links import`, add a staff user and token."""
+    print(f"Building {count:,} links in {folder}", file=sys.stderr)
+    files = write_dataset(folder / "data", count)
+    media_root = folder / "media"
+    env = app_environment(url, media_root)
+    flask(env, "db", "upgrade")
+    ids, seconds = [], []
+    for portfolio in files:
+        ids.append(int(flask(env, "portfolios", "create", portfolio.name)))
+        imported, took = timed_flask(env, "links", "import", str(ids[-1]), str(portfolio.path))
+        assert int(imported) == portfolio.size, imported
+        seconds.append(round(took, 2))
+        print(f"  portfolio {ids[-1]}: {portfolio.size:,} links in {took:.1f} s", file=sys.stderr)
+    flask(env, "users", "create", "bench", "--staff", "--permission", "4242")
+    key = flask(env, "tokens", "create", "bench")
+    settle(url)
+    dataset = Dataset(url, str(media_root), key, ids, [f.size for f in files], seconds)
+    (folder / STATE_FILE).write_text(json.dumps(asdict(dataset)))
+    return dataset
+
+
+def measure(dataset, folder, wrk, options):
+    """Time the SQL floors in-process, then every scenario under gunicorn and wrk."""
+    chosen = select_scenarios(dataset, options.scenarios)
+    env = app_environment(dataset.database_url, dataset.media_root)
+    config = {
+        "DATABASE_URL": dataset.database_url,
+        "MEDIA_ROOT": dataset.media_root,
+        "SECRET_KEY": env["SECRET_KEY"],
+    }
+    print("Timing the SQL floors", file=sys.stderr)
+    floors = sql_floors(config, dataset.key, chosen, options.floor_repeats)
+    with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
+        memory_start = server.worker_memory()
+        rows = [drive(server, wrk, dataset.key, s, floors[s.name], options) for s in chosen]
+        memory_end = server.worker_memory()
+    return {
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
+        "backend": "postgresql" if dataset.database_url.startswith("postgres") else "sqlite",
+        "dataset": {
+            "links": sum(dataset.portfolio_sizes),
+            "portfolio_sizes": dataset.portfolio_sizes,
+            "import_seconds": dataset.import_seconds,
+        },
+        "scenarios": rows,
+        "worker_memory": {"start": memory_start, "end": memory_end},
+    }
+
+
+def select_scenarios(dataset, names):
+    """Return the scenarios for this dataset, only those named when names are given."""
+    ids, sizes = dataset.portfolio_ids, dataset.portfolio_sizes
+    all_scenarios = scenarios(ids[0], ids[-1], sum(sizes), sizes[0])
+    if not names:
+        return all_scenarios
+    wanted = names.split(",")
+    unknown = set(wanted) - {s.name for s in all_scenarios}
+    if unknown:
+        sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return [s for s in all_scenarios if s.name in wanted]
+
+
+def drive(server, wrk, key, scenario, floor, options):
+    """Probe the scenario once, then load it: a short warm-up and the timed runs."""
+    row = {"name": scenario.name, "path": scenario.path, "note": scenario.note}
+    url = server.base_url + scenario.path
+    status, _ = get(url, key)
+    if status != 200:
+        row["skipped"] = f"the app answers {status}"
+        print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
+        return row
+    load = {"connections": options.connections, "threads": options.threads}
+    run_wrk(wrk, url, key, seconds=min(2, options.duration), **load)  # warm-up, not counted
+    runs = [run_wrk(wrk, url, key, seconds=options.duration, **load) for _ in range(options.runs)]
+    result = median_run(runs)
+    row.update(asdict(result), runs=[asdict(r) for r in runs], floor=asdict(floor))
+    print(
+        f"  {scenario.name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms",
+        file=sys.stderr,
+    )
+    return row
+
+
+def environment(started, load_before):
+    """Return what the figures depend on: versions, cores, and the machine's load."""
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "command": " ".join([".venv/bin/python", "-m", "bench.run", *sys.argv[1:]]),
+    }
+
+
+def print_report(results):
+    """Print the table, the imports and the workers' memory."""
+    print(format_table(results))
+    dataset = results["dataset"]
+    sizes = ", ".join(f"{size:,}" for size in dataset["portfolio_sizes"])
+    imports = ", ".join(f"{s} s" for s in dataset["import_seconds"])
+    print(f"\n{results['backend']}: {dataset['links']:,} links in portfolios of {sizes}")
+    print(f"imports (flask links import, start-up included): {imports}")
+    for moment in ("start", "end"):
+        memory = results["worker_memory"][moment]
+        shown = ", ".join(
+            f"{m['rss_mib']:.0f} MiB (peak {m['peak_rss_mib']:.0f})" for m in memory.values()
+        )
+        print(f"worker RSS at {moment} of load: {shown}")
+    environment = results["environment"]
+    before, after = environment["load_average_before"], environment["load_average_after"]
+    print(f"load average (1, 5, 15 min) before: {before}, after: {after}")
+
+
+def format_table(results):
+    """Return the results as a Markdown table."""
+    lines = [
+        "| scenario | req/s | p50 ms | p99 ms | errors | SQL floor ms | p50 - floor | matches |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["scenarios"]:
+        if "skipped" in row:
+            lines.append(f"| {row['name']} | skipped: {row['skipped']} | | | | | | |")
+            continue
+        floor = row["floor"]
+        matches = f"{floor['matches']:,}" if floor["matches"] is not None else ""
+        lines.append(
+            f"| {row['name']} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f}"
+            f" | {row['p99_ms']:.1f} | {row['errors']} | {floor['median_ms']:.2f}"
+            f" | {row['p50_ms'] - floor['median_ms']:.1f} | {matches} |"
+        )
+    return "\n".join(lines)
+
+
+def save(results):
+    """Write the results as JSON under bench/out/."""
+    OUT.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = OUT / f"{results['backend']}-{results['dataset']['links']}-{stamp}.json"
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    print(f"results: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The app under gunicorn on a free loopback port, and its workers' memory."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .database import ROOT
+
+START_TIMEOUT = 60
+
+
+def free_port():
+    """Return a TCP port nothing listens on at 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving wsgi:app with sync workers; stopped, with all it started, on exit."""
+
+    def __init__(self, env, workers, log_path):
+        self.env, self.workers, self.log_path = env, workers, Path(log_path)
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def base_url(self):
+        """Return the server's root URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            f"--workers={self.workers}",
+            "--worker-class=sync",
+            f"--bind=127.0.0.1:{self.port}",
+            "wsgi:app",
+        ]
+        log = self.log_path.open("ab")
+        # Its own session: stopping the group stops the master and every worker.
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
+        log.close()
+        self._wait_until_ready()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        """Stop the master and its workers: TERM, then KILL after ten seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def _wait_until_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn exited early; see {self.log_path}")
+            if len(self.worker_pids()) == self.workers and self._answers():
+                return
+            time.sleep(0.2)
+        self.stop()
+        sys.exit(f"gunicorn did not answer within {START_TIMEOUT} s; see {self.log_path}")
+
+    def _answers(self):
+        try:
+            urllib.request.urlopen(self.base_url + "/api/", timeout=2)
+        except urllib.error.HTTPError:
+            return True  # any HTTP answer (404 here) means a worker is serving
+        except OSError:
+            return False
+        return True
+
+    def worker_pids(self):
+        """Return the pids of the master's worker processes."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def worker_memory(self):
+        """Return {pid: {"rss_mib", "peak_rss_mib"}} for each worker, from /proc."""
+        return {pid: _memory(pid) for pid in self.worker_pids()}
+
+
+def _memory(pid):
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024  # kB -> MiB
+    return {"rss_mib": fields["VmRSS"], "peak_rss_mib": fields["VmHWM"]}
+
+
+def get(url, key):
+    """GET url with the token; return (status, body bytes)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()

@@ -1,0 +1,345 @@
+"""The database's own query plans for the list's main requests, on enough rows to mean it.
+
+Each test makes a real request, records the SQL it runs, and asks the database how it runs
+it (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (FORMAT JSON) on PostgreSQL). The page's ids must
+come off the ordering's index in order (no sort of the portfolio), counts off an index (no
+scan of the table), and searches through the FTS5 trigram table or the pg_trgm GIN index.
+"""
+
+import json
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event, insert
+
+from portfolio_app import create_app
+from portfolio_app.auth import issue_token
+from portfolio_app.extensions import db
+from portfolio_app.models import Link, Portfolio, User, UserPermission, derived_link_fields
+from tests.conftest import BACKENDS, TEST_DATABASE_URL
+
+LINKS = 20_000  # in the portfolio under test; a second one holds a tenth as many
+WORDS = ("notes", "photo", "essay", "talk", "slides", "map", "recipe", "کتاب", "سفر", "نقشه")
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class PlanDatabase:
+    """A database of its own for this module: migrated, seeded once, analysed."""
+
+    def __init__(self, backend, folder):
+        self.backend, self.admin, self.name = backend, None, None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{folder / 'plans.sqlite'}"
+        else:
+            admin_url = sa.make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+            self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            self.name = f"portfolio_links_plans_{uuid.uuid4().hex[:12]}"
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+            self.url = admin_url.set(database=self.name).render_as_string(hide_password=False)
+
+    def close(self):
+        if self.admin is not None:
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded(request, tmp_path_factory):
+    """(app, portfolio id, token key) over LINKS links, on each backend."""
+    folder = tmp_path_factory.mktemp(f"plans-{request.param}")
+    try:
+        database = PlanDatabase(request.param, folder)
+    except sa.exc.OperationalError as error:
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database.url, "MEDIA_ROOT": str(folder / "media")}
+    )
+    try:
+        with app.app_context():
+            flask_migrate.upgrade()
+            portfolio_id, key = _seed(random.Random(42))
+            db.session.remove()
+            db.engine.dispose()  # no connection of ours left to hold back VACUUM
+            _analyse()
+        yield app, portfolio_id, key
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        database.close()
+
+
+def _seed(rng):
+    mine, other = Portfolio(name="Plans"), Portfolio(name="Other")
+    user = User(username="planner", is_staff=True, permissions=[UserPermission(code=4242)])
+    db.session.add_all([mine, other, user])
+    db.session.flush()
+    key = issue_token(user)
+    rows = [_row(rng, mine.id, n) for n in range(LINKS)]
+    rows += [_row(rng, other.id, n) for n in range(LINKS // 10)]
+    # Many rows a statement, as `flask links import` writes them.
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(Link.__table__).values(rows[start : start + 1000]))
+    db.session.commit()
+    return mine.id, key
+
+
+def _row(rng, portfolio_id, n):
+    name = " ".join(rng.sample(WORDS, 2)) + f" {n}"
+    if n % 97 == 0:
+        name += " zebra"  # a rare word: one link in about a hundred
+    url = f"https://example.com/{n}" if rng.random() < 0.7 else None
+    created = START + timedelta(seconds=rng.randrange(2 * 365 * 86400))
+    return {
+        "portfolio_id": portfolio_id,
+        "name": name,
+        "url": url,
+        "description": rng.choice([None, "", "text"]),
+        "image_id": None,
+        "order": rng.choice([0, 0, 0, 1, 2]),
+        "created_at": created,
+        "updated_at": created + timedelta(days=rng.randrange(30)),
+        **derived_link_fields(name, url, None),
+    }
+
+
+def _analyse():
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum soon would: statistics, and the visibility map that lets an
+            # index-only scan skip the table.
+            connection.exec_driver_sql("VACUUM (ANALYZE)")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+
+
+# ------------------------------------------------------------------------------ plans
+
+
+def recorded_statements(seeded, **params):
+    """Make the request and return its (count statement, page statement) with parameters."""
+    app, portfolio_id, key = seeded
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def remember(connection, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        response = app.test_client().get(
+            f"/api/portfolios/{portfolio_id}/links/",
+            query_string=params,
+            headers={"Authorization": f"Token {key}"},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert response.status_code == 200, response.data
+    # The token's user, the portfolio, then the count and the page.
+    _, _, count, page = statements[:4]
+    return response.json, count, page
+
+
+class Plan:
+    """A statement's plan as nodes: (description, parent-path) pairs, searchable."""
+
+    def __init__(self, seeded, statement, parameters):
+        app = seeded[0]
+        with app.app_context():
+            connection = db.engine.raw_connection()
+            try:
+                self.backend = db.engine.dialect.name
+                self.nodes = list(_explain(connection, self.backend, statement, parameters))
+            finally:
+                connection.close()
+
+    def within(self, marker):
+        """Return the nodes under the first node whose description contains marker."""
+        for index, (text, depth) in enumerate(self.nodes):
+            if marker in text:
+                inside = []
+                for inner_text, inner_depth in self.nodes[index + 1 :]:
+                    if inner_depth <= depth:
+                        break
+                    inside.append((inner_text, inner_depth))
+                return inside
+        raise AssertionError(f"no {marker!r} in plan:\n{self}")
+
+    def __str__(self):
+        return "\n".join("  " * depth + text for text, depth in self.nodes)
+
+
+def _explain(connection, backend, statement, parameters):
+    cursor = connection.cursor()
+    if backend == "sqlite":
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        depths = {0: -1}
+        for node_id, parent, _, detail in cursor.fetchall():
+            depths[node_id] = depths.get(parent, -1) + 1
+            yield detail, depths[node_id]
+    else:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        document = cursor.fetchone()[0]
+        plan = json.loads(document) if isinstance(document, str) else document
+        yield from _pg_nodes(plan[0]["Plan"], 0)
+    cursor.close()
+
+
+def _pg_nodes(node, depth):
+    words = [node["Node Type"]]
+    for field in ("Scan Direction", "Index Name", "Relation Name", "Alias", "Index Cond"):
+        if field in node:
+            words.append(f"{field}={node[field]}")
+    yield " ".join(words), depth
+    for child in node.get("Plans", ()):
+        yield from _pg_nodes(child, depth + 1)
+
+
+def page_ids_plan(seeded, page):
+    """Return the plan nodes that choose the page's ids (the page_ids subquery)."""
+    plan = Plan(seeded, *page)
+    # PostgreSQL folds the subquery into the join: its Limit node is the page's ids.
+    marker = "page_ids" if plan.backend == "sqlite" else "Limit"
+    return plan, plan.within(marker)
+
+
+def assert_read_in_index_order(seeded, page, index):
+    """The page's ids come off index, in its order: no sort, no table scan."""
+    plan, inner = page_ids_plan(seeded, page)
+    texts = [text for text, _ in inner]
+    if plan.backend == "sqlite":
+        assert any(f"COVERING INDEX {index} " in t for t in texts), str(plan)
+        assert not any("TEMP B-TREE" in t for t in texts), str(plan)
+    else:
+        assert any(t.startswith("Index Only Scan") and f"Index Name={index}" in t for t in texts), (
+            plan
+        )
+        assert not any(t.startswith(("Sort", "Incremental Sort")) for t in texts), str(plan)
+    assert_no_table_scan(plan)
+
+
+def assert_no_table_scan(plan):
+    """No node reads the whole links table."""
+    for text, _ in plan.nodes:
+        if plan.backend == "sqlite":
+            assert not (text.startswith("SCAN links") and "INDEX" not in text), str(plan)
+        else:
+            assert not (text.startswith("Seq Scan") and "Relation Name=links" in text), str(plan)
+
+
+# ------------------------------------------------------------------------------ tests
+
+
+def test_default_page_reads_the_default_index_and_counts_nothing(seeded):
+    body, count, page = recorded_statements(seeded)
+    assert body["count"] == LINKS
+    assert "FROM links" not in count[0]  # the portfolio's kept count
+    assert_read_in_index_order(seeded, page, "ix_links_portfolio_default")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [
+        ("name", "ix_links_portfolio_name"),
+        ("-name", "ix_links_portfolio_name"),
+        ("created_at", "ix_links_portfolio_created"),
+        ("-created_at", "ix_links_portfolio_created"),
+        ("updated_at", "ix_links_portfolio_updated"),
+        ("-updated_at", "ix_links_portfolio_updated"),
+        ("id", "ix_links_portfolio_id"),
+        ("-id", "ix_links_portfolio_id"),
+    ],
+)
+def test_each_ordering_reads_its_own_index(seeded, ordering, index):
+    _, _, page = recorded_statements(seeded, ordering=ordering, limit="100")
+    assert_read_in_index_order(seeded, page, index)
+
+
+def test_deep_offset_reads_the_index_from_the_other_end(seeded):
+    body, _, page = recorded_statements(seeded, offset=str(LINKS - 25))
+    assert len(body["results"]) == 10
+    assert_read_in_index_order(seeded, page, "ix_links_portfolio_default")
+    plan = Plan(seeded, *page)
+    if plan.backend == "postgresql":
+        assert "Scan Direction=Backward" in str(plan)
+
+
+@pytest.mark.parametrize("prefix", ["created", "updated"])
+def test_date_range_is_an_index_range_on_its_column(seeded, prefix):
+    params = {f"{prefix}_from": "2024-03-01", f"{prefix}_to": "2024-03-31"}
+    body, count, page = recorded_statements(seeded, ordering=f"-{prefix}_at", **params)
+    assert 0 < body["count"] < LINKS / 10
+    index = f"ix_links_portfolio_{prefix}"
+    assert_read_in_index_order(seeded, page, index)
+    plan = Plan(seeded, *count)
+    assert_no_table_scan(plan)
+    text = str(plan)
+    if plan.backend == "sqlite":
+        expected = f"(portfolio_id=? AND {prefix}_at>? AND {prefix}_at<?)"
+        assert f"COVERING INDEX {index} {expected}" in text, str(plan)
+    else:
+        assert f"Index Name={index}" in text and f"{prefix}_at >=" in text, str(plan)
+        assert "Index Only Scan" in text, str(plan)
+
+
+def test_filters_are_counted_on_an_index_range(seeded):
+    # The last tenth of the portfolio's ids: a range worth reading on an index.
+    params = {"has_url": "true", "has_description": "false", "id_min": str(LINKS * 9 // 10)}
+    body, count, page = recorded_statements(seeded, **params)
+    assert body["count"] > 0
+    plan = Plan(seeded, *count)
+    assert_no_table_scan(plan)
+    text = str(plan)
+    if plan.backend == "sqlite":
+        # The flags are read from the index too: no row is visited.
+        assert "COVERING INDEX ix_links_portfolio_id (portfolio_id=? AND id>?)" in text, text
+    else:
+        # PostgreSQL may prefer the primary key when ids follow the table's order.
+        assert "Index Cond=" in text and "id >=" in text, text
+    assert_read_in_index_order(seeded, page, "ix_links_portfolio_default")
+
+
+@pytest.mark.parametrize("term", ["zebra", "کتاب"])
+def test_search_is_counted_through_the_trigram_index(seeded, term):
+    body, count, _ = recorded_statements(seeded, search=term)
+    assert body["count"] > 0
+    plan = Plan(seeded, *count)
+    assert_no_table_scan(plan)
+    text = str(plan)
+    if plan.backend == "sqlite":
+        assert "links_fts VIRTUAL TABLE INDEX 0:M" in text, plan  # an FTS5 MATCH
+    else:
+        assert "Index Name=ix_links_search_trgm" in text, str(plan)
+
+
+def test_rare_term_page_is_found_through_the_trigram_index(seeded):
+    _, _, page = recorded_statements(seeded, search="zebra")
+    plan, inner = page_ids_plan(seeded, page)
+    text = "\n".join(t for t, _ in inner)
+    if plan.backend == "sqlite":
+        assert "links_fts VIRTUAL TABLE INDEX 0:M" in str(plan), str(plan)
+    else:
+        assert "Index Name=ix_links_search_trgm" in text, str(plan)
+    assert_no_table_scan(plan)
+
+
+def test_common_term_page_reads_the_ordering_index_in_order(seeded):
+    # Seven links in ten match: the first page is found after about fifteen rows, sooner
+    # than by sorting fourteen thousand matches.
+    body, _, page = recorded_statements(seeded, search="example", ordering="name")
+    assert body["count"] > LINKS / 2
+    plan, inner = page_ids_plan(seeded, page)
+    assert_no_table_scan(plan)
+    texts = [t for t, _ in inner]
+    if plan.backend == "sqlite":
+        assert any("INDEX ix_links_portfolio_name" in t for t in texts), str(plan)
+        assert not any("TEMP B-TREE" in t for t in texts), str(plan)
+    else:
+        assert not any(t.startswith("Sort") for t in texts), str(plan)
