@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import sqlite3
@@ -31,7 +32,7 @@ from .dataset import write_dataset
 from .floor import sql_floors
 from .load import ensure_wrk, median_run, run_wrk
 from .scenarios import scenarios
-from .server import Gunicorn, get
+from .server import Gunicorn, busy_cpu_seconds, get
 
 OUT = Path(__file__).with_name("out")
 STATE_FILE = "state.json"
@@ -186,14 +187,39 @@ def drive(server, wrk, key, scenario, floor, options):
         return row
     load = {"connections": options.connections, "threads": options.threads}
     run_wrk(wrk, url, key, seconds=min(2, options.duration), **load)  # warm-up, not counted
+    before = cpu_sample(server)
     runs = [run_wrk(wrk, url, key, seconds=options.duration, **load) for _ in range(options.runs)]
     result = median_run(runs)
     row.update(asdict(result), runs=[asdict(r) for r in runs], floor=asdict(floor))
+    row["cpu"] = cpu_shares(before, cpu_sample(server))
     print(
         f"  {scenario.name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms",
         file=sys.stderr,
     )
     return row
+
+
+def cpu_sample(server):
+    """Return (wall, machine busy, gunicorn, wrk) CPU seconds, to tell whose the load was."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished wrk runs
+    return (
+        time.monotonic(),
+        busy_cpu_seconds(),
+        server.cpu_seconds(),
+        children.ru_utime + children.ru_stime,
+    )
+
+
+def cpu_shares(before, after):
+    """Return the share of the machine's CPUs used by gunicorn, wrk and everything else."""
+    wall, busy, gunicorn, wrk = (b - a for a, b in zip(before, after, strict=True))
+    capacity = wall * os.cpu_count()
+    return {
+        "gunicorn": round(gunicorn / capacity, 3),
+        "wrk": round(wrk / capacity, 3),
+        # The database server for PostgreSQL runs; on SQLite, only other people's work.
+        "other": round(max(busy - gunicorn - wrk, 0) / capacity, 3),
+    }
 
 
 def environment(started, load_before):
@@ -231,19 +257,21 @@ def print_report(results):
 def format_table(results):
     """Return the results as a Markdown table."""
     lines = [
-        "| scenario | req/s | p50 ms | p99 ms | errors | SQL floor ms | p50 - floor | matches |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | req/s | p50 ms | p99 ms | errors | SQL floor ms | p50 - floor | matches"
+        " | other CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["scenarios"]:
         if "skipped" in row:
-            lines.append(f"| {row['name']} | skipped: {row['skipped']} | | | | | | |")
+            lines.append(f"| {row['name']} | skipped: {row['skipped']} | | | | | | | |")
             continue
         floor = row["floor"]
         matches = f"{floor['matches']:,}" if floor["matches"] is not None else ""
         lines.append(
             f"| {row['name']} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f}"
             f" | {row['p99_ms']:.1f} | {row['errors']} | {floor['median_ms']:.2f}"
-            f" | {row['p50_ms'] - floor['median_ms']:.1f} | {matches} |"
+            f" | {row['p50_ms'] - floor['median_ms']:.1f} | {matches}"
+            f" | {row['cpu']['other']:.0%} |"
         )
     return "\n".join(lines)
 

@@ -101,6 +101,18 @@ class Gunicorn:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
 
+    def cpu_seconds(self):
+        """Return the CPU seconds the master and its workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in (self.process.pid, *self.worker_pids()):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return total
+
     def worker_memory(self):
         """Return {pid: {"rss_mib", "peak_rss_mib"}} for each worker, from /proc."""
         return {pid: _memory(pid) for pid in self.worker_pids()}
@@ -113,6 +125,13 @@ def _memory(pid):
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0]) / 1024  # kB -> MiB
     return {"rss_mib": fields["VmRSS"], "peak_rss_mib": fields["VmHWM"]}
+
+
+def busy_cpu_seconds():
+    """Return the CPU seconds the whole machine has spent busy (not idle) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def get(url, key):

@@ -56,7 +56,10 @@ class Page:
 
 @dataclass(frozen=True)
 class Slice:
-    """Where a page's rows sit in the list: counted from the start, or from the end."""
+    """Where a page's rows sit in the list: counted from the start, or from the end.
+
+    limit and offset are numbers, or bound parameters in a statement built once.
+    """
 
     limit: int
     offset: int
@@ -86,10 +89,11 @@ def paginate(query, args):
 
 
 def load_page(query, args, rows, count, total):
-    """Return the page's links."""
+    """Return the links of the page at rows, with their images and thumbnails."""
     ordering = tuple(args.get("ordering") or ())
     options = query.get_execution_options()
     if not options[FILTERED_OPTION]:
+        # query selects the whole portfolio: the same statement, already built, serves it.
         statement = whole_portfolio_page(ordering, rows.from_end)
         portfolio_id = options[PORTFOLIO_OPTION]
         parameters = {"portfolio_id": portfolio_id, "limit": rows.limit, "offset": rows.offset}
@@ -102,7 +106,7 @@ def load_page(query, args, rows, count, total):
 @lru_cache(maxsize=256)  # orderings come from a short whitelist
 def whole_portfolio_page(ordering, from_end):
     """Return the page statement of a portfolio's unfiltered links, built once per ordering."""
-    # The most common request: no need to build the same statement each time.
+    # The most common request; building the statement is a tenth of its time in Python.
     query = select(Link).where(Link.portfolio_id == bindparam("portfolio_id"))
     rows = Slice(bindparam("limit"), bindparam("offset"), from_end)
     return page_statement(query, ordering, rows)
