@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_httpauth import HTTPTokenAuth
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from .errors import APIError
 from .extensions import db
@@ -84,7 +84,7 @@ def verify_token(_parsed_by_flask_httpauth):
     if key is None:
         return session_caller()
     digest = hash_token_key(key)
-    row = db.session.execute(_caller_by_token(digest)).first()
+    row = _find_caller(_CALLER_BY_TOKEN, digest=digest)
     # The lookup is by a uniform hash, so its timing tells nothing of the key; the
     # constant-time comparison is a second guard should the index ever match loosely.
     if row is None or not hmac.compare_digest(row.key_hash, digest):
@@ -116,7 +116,7 @@ def session_caller():
     user_id = session.get("user_id")
     if not isinstance(user_id, int):
         return None
-    row = db.session.execute(_caller_by(User.id == user_id)).first()
+    row = _find_caller(_CALLER_BY_ID, user_id=user_id)
     if row is None:
         return None
     caller = Caller(*row)
@@ -163,29 +163,25 @@ def safe_next(target, default):
     return target
 
 
-def _holds_links_permission():
-    return (
-        exists()
-        .where(
-            UserPermission.user_id == User.id,
-            UserPermission.code == current_app.config["LINKS_PERMISSION_CODE"],
-        )
-        .label("holds_permission")
-    )
+# Built once, run with bind parameters: building a statement costs more than running it.
+_HOLDS_LINKS_PERMISSION = (
+    exists()
+    .where(UserPermission.user_id == User.id, UserPermission.code == bindparam("permission"))
+    .label("holds_permission")
+)
+# One statement: the user and whether they hold the links permission.
+_CALLER_BY_ID = select(User, _HOLDS_LINKS_PERMISSION).where(User.id == bindparam("user_id"))
+# One statement: the token's user, the permission, and the stored hash to compare.
+_CALLER_BY_TOKEN = (
+    select(User, _HOLDS_LINKS_PERMISSION, ApiToken.key_hash)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.key_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)
 
 
-def _caller_by(condition):
-    # One statement: the user and whether they hold the links permission.
-    return select(User, _holds_links_permission()).where(condition)
-
-
-def _caller_by_token(digest):
-    # One statement: the token's user, the permission, and the stored hash to compare.
-    return (
-        select(User, _holds_links_permission(), ApiToken.key_hash)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.key_hash == digest, ApiToken.revoked_at.is_(None))
-    )
+def _find_caller(statement, **parameters):
+    parameters["permission"] = current_app.config["LINKS_PERMISSION_CODE"]
+    return db.session.execute(statement, parameters).first()
 
 
 def hash_token_key(key):

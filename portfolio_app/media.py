@@ -95,7 +95,7 @@ def media_url(stored_path, host_url):
     base = current_app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
     if not base.endswith("/"):
         base += "/"
-    url = base + "/".join(quote(part, safe="") for part in stored_path.lstrip("/").split("/"))
+    url = base + quote(stored_path.lstrip("/"), safe="/")  # each path segment quoted
     if base.startswith("//"):
         return f"{urlsplit(host_url).scheme}:{url}"
     if base.startswith("/"):

@@ -1,23 +1,26 @@
 """Limit/offset pagination: count, slice, and where the next and previous pages start.
 
-Three statements whatever the page: the count, the page's rows with their images, and the
-thumbnails of those images. Each reads as little as it can (docs/performance.md):
+At most three statements whatever the page: the count, the page's rows with their images,
+and the thumbnails of those images. Each reads as little as it can (docs/performance.md):
 
-- The count of an unfiltered list is the portfolio's kept link count; a filtered one is
-  counted on an index that carries every filtered column, never on the rows.
+- The count of an unfiltered list is the portfolio's kept link count, already loaded with
+  the portfolio: no statement at all. A filtered list is counted on an index that carries
+  every filtered column, never on the rows.
 - The page's ids are chosen on the ordering's index (limit and offset over index entries,
   not rows), then only those rows are read: one statement, a join on the chosen ids.
 - A page past the middle is counted from the end: the same rows, read on the index backwards.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import Image, Link, Portfolio
+from ..models import Link, Thumbnail
 from .args import limits
 from .query import (
     FILTERED_OPTION,
@@ -27,8 +30,12 @@ from .query import (
     sort_clauses,
 )
 
-# A portfolio's link count, kept exact by triggers (models.Portfolio.link_count).
-KEPT_COUNT = select(Portfolio.link_count).where(Portfolio.id == bindparam("portfolio_id"))
+# The thumbnails of a page's images, in the order Image.thumbnails has (by size).
+PAGE_THUMBNAILS = (
+    select(Thumbnail)
+    .where(Thumbnail.image_id.in_(bindparam("image_ids", expanding=True)))
+    .order_by(Thumbnail.image_id, Thumbnail.size)
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +82,21 @@ class Slice:
         return cls(limit, offset, False)
 
 
-def paginate(query, args):
-    """Count the links of query and load the page args ask for, images eagerly."""
+def paginate(query, args, total):
+    """Count the links of query and load the page args ask for, images eagerly.
+
+    total is the number of links in the whole portfolio (Portfolio.link_count, kept exact
+    by triggers in the transaction that changes the links).
+    """
     default_limit, max_limit = limits()
     limit = min(args.get("limit", default_limit), max_limit)
     offset = args.get("offset", 0)
-    count, total = count_links(query)
+    count = count_links(query, total)
     links = []
     if offset < count:
         rows = Slice.of(limit, offset, count)
         links = list(load_page(query, args, rows, count, total))
+        load_thumbnails(links)
     return Page(links=links, count=count, limit=limit, offset=offset)
 
 
@@ -112,17 +124,24 @@ def whole_portfolio_page(ordering, from_end):
     return page_statement(query, ordering, rows)
 
 
-def count_links(query):
-    """Return (links matching query, links in its portfolio), in one statement."""
-    options = query.get_execution_options()
-    portfolio_id = options[PORTFOLIO_OPTION]
-    if not options[FILTERED_OPTION]:
-        count = db.session.scalar(KEPT_COUNT, {"portfolio_id": portfolio_id}) or 0
-        return count, count
-    total = KEPT_COUNT.params(portfolio_id=portfolio_id).scalar_subquery()
-    statement = query.with_only_columns(func.count(), total, maintain_column_froms=True)
-    count, total = db.session.execute(statement.order_by(None)).one()
-    return count, total or 0
+def load_thumbnails(links):
+    """Give the links' images their thumbnails, all read in one statement."""
+    # What selectinload does, with a statement built once: a third of the cost per page.
+    images = {link.image.id: link.image for link in links if link.image is not None}
+    thumbnails = defaultdict(list)
+    if images:
+        for thumbnail in db.session.scalars(PAGE_THUMBNAILS, {"image_ids": list(images)}):
+            thumbnails[thumbnail.image_id].append(thumbnail)
+    for image_id, image in images.items():
+        set_committed_value(image, "thumbnails", thumbnails[image_id])
+
+
+def count_links(query, total):
+    """Return how many links match query, of the total in its portfolio."""
+    if not query.get_execution_options()[FILTERED_OPTION]:
+        return total  # every link of the portfolio: nothing to count
+    statement = query.with_only_columns(func.count(), maintain_column_froms=True)
+    return db.session.scalar(statement.order_by(None))
 
 
 def is_dense(rows, count, total):
@@ -147,7 +166,7 @@ def page_statement(query, ordering, rows):
         .join(ids, Link.id == ids.c.id)
         .order_by(*sort_clauses(keys))
         .options(
-            joinedload(Link.image).selectinload(Image.thumbnails),
+            joinedload(Link.image),  # thumbnails: load_thumbnails
             raiseload("*"),  # a schema reaching for anything else fails the tests
         )
     )

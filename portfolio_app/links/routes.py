@@ -138,7 +138,7 @@ def _failed_authentication(response):
 def list_links(portfolio, args):
     """List a portfolio's links, filtered, searched, ordered and paginated."""
     query = build_links_query(portfolio.id, args)
-    page = paginate(query, args)
+    page = paginate(query, args, total=portfolio.link_count)
     return REPRESENTATIONS[g.representation](portfolio, page)
 
 
