@@ -15,6 +15,8 @@ class Defaults:
     LINKS_DEFAULT_LIMIT = 10
     LINKS_MAX_LIMIT = 100
     LINKS_MAX_SEARCH_TERMS = 32
+    # Filtered counts each worker remembers per portfolio version (links/counts.py); 0: none.
+    LINKS_COUNT_MEMO_SIZE = 4096
     LINKS_PERMISSION_CODE = 4242
     IMAGE_MAX_BYTES = 20 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000
@@ -60,6 +62,7 @@ ENVIRONMENT_SETTINGS = {
     "MEDIA_URL": str,
     "LINKS_DEFAULT_LIMIT": int,
     "LINKS_MAX_LIMIT": int,
+    "LINKS_COUNT_MEMO_SIZE": int,
     "IMAGE_MAX_BYTES": int,
     "IMAGE_MAX_PIXELS": int,
     "TRUSTED_HOSTS": _host_list,

@@ -116,6 +116,9 @@ class Portfolio(db.Model):
     # in the transaction that adds, moves or removes links: an unfiltered list is counted
     # without reading its links.
     link_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A new random stamp from the same triggers (migration 0003) at every change to the
+    # portfolio's links, whatever the column: a count remembered for one version is exact.
+    links_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Image(db.Model):

@@ -5,7 +5,8 @@ and the thumbnails of those images. Each reads as little as it can (docs/perform
 
 - The count of an unfiltered list is the portfolio's kept link count, already loaded with
   the portfolio: no statement at all. A filtered list is counted on an index that carries
-  every filtered column, never on the rows.
+  every filtered column, never on the rows, and that count is remembered for as long as
+  the portfolio's links are unchanged (counts.py).
 - The page's ids are chosen on the ordering's index (limit and offset over index entries,
   not rows), then only those rows are read: one statement, a join on the chosen ids.
 - A page past the middle is counted from the end: the same rows, read on the index backwards.
@@ -15,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Link, Thumbnail
 from .args import limits
+from .counts import count_filtered
 from .query import (
     FILTERED_OPTION,
     PORTFOLIO_OPTION,
@@ -82,16 +84,17 @@ class Slice:
         return cls(limit, offset, False)
 
 
-def paginate(query, args, total):
-    """Count the links of query and load the page args ask for, images eagerly.
-
-    total is the number of links in the whole portfolio (Portfolio.link_count, kept exact
-    by triggers in the transaction that changes the links).
-    """
+def paginate(query, args, portfolio):
+    """Count the links of query and load the page args ask for, images eagerly."""
     default_limit, max_limit = limits()
     limit = min(args.get("limit", default_limit), max_limit)
     offset = args.get("offset", 0)
-    count = count_links(query, total)
+    # Portfolio.link_count: every link of the portfolio, kept exact by triggers.
+    total = portfolio.link_count
+    if query.get_execution_options()[FILTERED_OPTION]:
+        count = count_filtered(query, args, portfolio)
+    else:
+        count = total
     links = []
     if offset < count:
         rows = Slice.of(limit, offset, count)
@@ -134,14 +137,6 @@ def load_thumbnails(links):
             thumbnails[thumbnail.image_id].append(thumbnail)
     for image_id, image in images.items():
         set_committed_value(image, "thumbnails", thumbnails[image_id])
-
-
-def count_links(query, total):
-    """Return how many links match query, of the total in its portfolio."""
-    if not query.get_execution_options()[FILTERED_OPTION]:
-        return total  # every link of the portfolio: nothing to count
-    statement = query.with_only_columns(func.count(), maintain_column_froms=True)
-    return db.session.scalar(statement.order_by(None))
 
 
 def is_dense(rows, count, total):

@@ -11,6 +11,7 @@ from ..errors import APIError, handle_http_error
 from ..extensions import db, limiter
 from ..models import Portfolio, id_from_digits
 from ..negotiation import negotiate
+from . import counts
 from .args import InvalidQuery, LinkListArgs, parser
 from .page_view import staff_page
 from .pagination import paginate
@@ -45,7 +46,8 @@ class Int64Converter(BaseConverter):
 
 
 @bp.record_once
-def _configure_routing(state):
+def _configure_app(state):
+    counts.register(state.app)  # this app's own memo of filtered counts
     state.app.url_map.converters["int64"] = Int64Converter
     # "links//" is another path, not the list: answer it 404 rather than redirect.
     state.app.url_map.merge_slashes = False
@@ -138,7 +140,7 @@ def _failed_authentication(response):
 def list_links(portfolio, args):
     """List a portfolio's links, filtered, searched, ordered and paginated."""
     query = build_links_query(portfolio.id, args)
-    page = paginate(query, args, total=portfolio.link_count)
+    page = paginate(query, args, portfolio)
     return REPRESENTATIONS[g.representation](portfolio, page)
 
 
