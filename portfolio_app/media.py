@@ -92,15 +92,24 @@ def human_readable_size(num_bytes):
 
 def media_url(stored_path, host_url):
     """Return the absolute URL of a file stored under the media root."""
+    return prefixed_media_url(media_url_prefix(host_url), stored_path)
+
+
+def prefixed_media_url(prefix, stored_path):
+    """Return the URL of a stored file under prefix (from media_url_prefix)."""
+    return prefix + quote(stored_path.lstrip("/"), safe="/")  # each path segment quoted
+
+
+def media_url_prefix(host_url):
+    """Return what every media URL starts with: MEDIA_URL, made absolute with host_url."""
     base = current_app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
     if not base.endswith("/"):
         base += "/"
-    url = base + quote(stored_path.lstrip("/"), safe="/")  # each path segment quoted
     if base.startswith("//"):
-        return f"{urlsplit(host_url).scheme}:{url}"
+        return f"{urlsplit(host_url).scheme}:{base}"
     if base.startswith("/"):
-        return host_url.rstrip("/") + url
-    return url
+        return host_url.rstrip("/") + base
+    return base
 
 
 def register(app):
