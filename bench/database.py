@@ -96,3 +96,19 @@ def settle(database_url):
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
+
+
+def server_pids(database_url):
+    """Return the pids of the PostgreSQL backends serving database_url (none for SQLite)."""
+    if not database_url.startswith("postgres"):
+        return []
+    engine = sa.create_engine(driver_url(database_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [pid for (pid,) in rows]
+    finally:
+        engine.dispose()

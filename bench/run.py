@@ -27,12 +27,20 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .database import ROOT, ThrowawayDatabase, app_environment, flask, settle, timed_flask
+from .database import (
+    ROOT,
+    ThrowawayDatabase,
+    app_environment,
+    flask,
+    server_pids,
+    settle,
+    timed_flask,
+)
 from .dataset import write_dataset
 from .floor import sql_floors
 from .load import ensure_wrk, median_run, run_wrk
 from .scenarios import scenarios
-from .server import Gunicorn, busy_cpu_seconds, get
+from .server import Gunicorn, busy_cpu_seconds, get, process_cpu_seconds
 
 OUT = Path(__file__).with_name("out")
 STATE_FILE = "state.json"
@@ -83,6 +91,13 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--floor-repeats", type=int, default=30, help="SQL floor runs (30)")
     parser.add_argument("--scenarios", help="comma-separated names to run (default: all)")
+    parser.add_argument(
+        "--quiet-wait",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="before each scenario, wait up to this long for the machine to be idle (0)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the folder and database, for --reuse"
     )
@@ -148,7 +163,7 @@ def measure(dataset, folder, wrk, options):
     floors = sql_floors(config, dataset.key, chosen, options.floor_repeats)
     with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
         memory_start = server.worker_memory()
-        rows = [drive(server, wrk, dataset.key, s, floors[s.name], options) for s in chosen]
+        rows = [drive(server, wrk, dataset, s, floors[s.name], options) for s in chosen]
         memory_end = server.worker_memory()
     return {
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
@@ -176,8 +191,9 @@ def select_scenarios(dataset, names):
     return [s for s in all_scenarios if s.name in wanted]
 
 
-def drive(server, wrk, key, scenario, floor, options):
+def drive(server, wrk, dataset, scenario, floor, options):
     """Probe the scenario once, then load it: a short warm-up and the timed runs."""
+    key = dataset.key
     row = {"name": scenario.name, "path": scenario.path, "note": scenario.note}
     url = server.base_url + scenario.path
     status, _ = get(url, key)
@@ -185,13 +201,16 @@ def drive(server, wrk, key, scenario, floor, options):
         row["skipped"] = f"the app answers {status}"
         print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
         return row
-    load = {"connections": options.connections, "threads": options.threads}
+    connections = scenario.connections or options.connections
+    load = {"connections": connections, "threads": min(options.threads, connections)}
+    row["waited_for_quiet_s"] = wait_for_quiet(options.quiet_wait)
     run_wrk(wrk, url, key, seconds=min(2, options.duration), **load)  # warm-up, not counted
-    before = cpu_sample(server)
+    backends = server_pids(dataset.database_url)  # the workers' connections, once warm
+    before = cpu_sample(server, backends)
     runs = [run_wrk(wrk, url, key, seconds=options.duration, **load) for _ in range(options.runs)]
     result = median_run(runs)
     row.update(asdict(result), runs=[asdict(r) for r in runs], floor=asdict(floor))
-    row["cpu"] = cpu_shares(before, cpu_sample(server))
+    row["cpu"] = cpu_shares(before, cpu_sample(server, backends))
     print(
         f"  {scenario.name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms",
         file=sys.stderr,
@@ -199,26 +218,39 @@ def drive(server, wrk, key, scenario, floor, options):
     return row
 
 
-def cpu_sample(server):
-    """Return (wall, machine busy, gunicorn, wrk) CPU seconds, to tell whose the load was."""
+def wait_for_quiet(limit, idle_share=0.1):
+    """Wait until the machine's CPUs are nearly idle for a second, at most limit seconds."""
+    # Between scenarios our own processes are idle: what is busy is someone else's work.
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        busy = busy_cpu_seconds()
+        time.sleep(1)
+        if (busy_cpu_seconds() - busy) / os.cpu_count() < idle_share:
+            break
+    return round(time.monotonic() - started, 1)
+
+
+def cpu_sample(server, backends):
+    """Return (wall, machine busy, gunicorn, wrk, database) CPU seconds: whose the load was."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished wrk runs
     return (
         time.monotonic(),
         busy_cpu_seconds(),
         server.cpu_seconds(),
         children.ru_utime + children.ru_stime,
+        process_cpu_seconds(backends),
     )
 
 
 def cpu_shares(before, after):
-    """Return the share of the machine's CPUs used by gunicorn, wrk and everything else."""
-    wall, busy, gunicorn, wrk = (b - a for a, b in zip(before, after, strict=True))
+    """Return the share of the machine's CPUs used by gunicorn, wrk, the database, others."""
+    wall, busy, gunicorn, wrk, database = (b - a for a, b in zip(before, after, strict=True))
     capacity = wall * os.cpu_count()
     return {
         "gunicorn": round(gunicorn / capacity, 3),
         "wrk": round(wrk / capacity, 3),
-        # The database server for PostgreSQL runs; on SQLite, only other people's work.
-        "other": round(max(busy - gunicorn - wrk, 0) / capacity, 3),
+        "database": round(database / capacity, 3),  # PostgreSQL's backends serving the app
+        "other": round(max(busy - gunicorn - wrk - database, 0) / capacity, 3),
     }
 
 
@@ -258,12 +290,12 @@ def format_table(results):
     """Return the results as a Markdown table."""
     lines = [
         "| scenario | req/s | p50 ms | p99 ms | errors | SQL floor ms | p50 - floor | matches"
-        " | other CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | database CPU | other CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["scenarios"]:
         if "skipped" in row:
-            lines.append(f"| {row['name']} | skipped: {row['skipped']} | | | | | | | |")
+            lines.append(f"| {row['name']} | skipped: {row['skipped']} | | | | | | | | |")
             continue
         floor = row["floor"]
         matches = f"{floor['matches']:,}" if floor["matches"] is not None else ""
@@ -271,7 +303,7 @@ def format_table(results):
             f"| {row['name']} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f}"
             f" | {row['p99_ms']:.1f} | {row['errors']} | {floor['median_ms']:.2f}"
             f" | {row['p50_ms'] - floor['median_ms']:.1f} | {matches}"
-            f" | {row['cpu']['other']:.0%} |"
+            f" | {row['cpu']['database']:.0%} | {row['cpu']['other']:.0%} |"
         )
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ class Scenario:
     path: str
     note: str = ""
     optional: bool = False
+    connections: int | None = None  # None: the run's --connections
 
 
 def scenarios(big_id, small_id, count, big_size):
@@ -27,6 +28,9 @@ def scenarios(big_id, small_id, count, big_size):
     deep = round(count * 0.9)  # 90,000 of 100,000: the original's deep_offset
     return [
         Scenario("default", base),
+        # One request at a time: its latency is one request's own cost, without the wait
+        # behind another connection's request that 4 connections on 2 workers add.
+        Scenario("default_1conn", base, "one connection", connections=1),
         Scenario("limit100", f"{base}?limit=100"),
         Scenario("search", f"{base}?search=github"),
         Scenario("search_fa", f"{base}?search={quote(PERSIAN_WORD)}", f"search={PERSIAN_WORD}"),

@@ -103,15 +103,7 @@ class Gunicorn:
 
     def cpu_seconds(self):
         """Return the CPU seconds the master and its workers have used so far."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in (self.process.pid, *self.worker_pids()):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        return total
+        return process_cpu_seconds([self.process.pid, *self.worker_pids()])
 
     def worker_memory(self):
         """Return {pid: {"rss_mib", "peak_rss_mib"}} for each worker, from /proc."""
@@ -125,6 +117,18 @@ def _memory(pid):
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0]) / 1024  # kB -> MiB
     return {"rss_mib": fields["VmRSS"], "peak_rss_mib": fields["VmHWM"]}
+
+
+def process_cpu_seconds(pids):
+    """Return the CPU seconds these processes have used so far (those still running)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def busy_cpu_seconds():

@@ -60,7 +60,7 @@ def parse_args():
 
 def soak(dataset, folder, wrk, options):
     """Warm the workers up, note their memory, run the soak, note their memory again."""
-    paths = [scenario.path for scenario in select_scenarios(dataset, None)]
+    paths = list(dict.fromkeys(s.path for s in select_scenarios(dataset, None)))  # distinct
     env = app_environment(dataset.database_url, dataset.media_root)
     with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
         drive(wrk, server, dataset.key, paths, seconds=5, connections=4)  # warm-up
