@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-from .text import is_blank, name_sort_key, search_document
+from .text import is_blank, normalise, search_document, sort_key
 
 
 def utcnow():
@@ -224,9 +224,10 @@ Index(
 
 def derived_link_fields(name, url, description):
     """Return the columns a link stores to be searched, sorted and filtered by."""
+    normalised_name = normalise(name)
     return {
-        "search_text": search_document(name, url),
-        "name_key": name_sort_key(name),
+        "search_text": search_document(normalised_name, url),
+        "name_key": sort_key(normalised_name),
         "has_url": not is_blank(url),
         "has_description": not is_blank(description),
     }

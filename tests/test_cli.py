@@ -526,6 +526,25 @@ def test_links_import_reports_a_missing_image_file(app, runner, portfolio, tmp_p
     assert_fails(result, f"index 0: image: No such file: {tmp_path / 'nowhere.jpg'}")
 
 
+def test_links_import_reports_a_missing_file_at_every_link_naming_it(
+    app, runner, portfolio, tmp_path
+):
+    # The file is looked up once per import, but every link naming it is wrong.
+    write_jpeg(tmp_path / "here.jpg")
+    links = [{"name": n, "image": image} for n, image in enumerate(["gone.jpg", "here.jpg"] * 2)]
+    path = write_json(
+        tmp_path / "links.json", [{**link, "name": str(link["name"])} for link in links]
+    )
+    result = invoke(runner, "links", "import", portfolio.id, path)
+    missing = tmp_path / "gone.jpg"
+    assert_fails(
+        result,
+        "2 errors in links.json; nothing imported.",
+        f"index 0: image: No such file: {missing}",
+        f"index 2: image: No such file: {missing}",
+    )
+
+
 # links import: all or nothing
 
 

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio_app.text import PERSIAN_ALPHABET, is_blank, name_sort_key, normalise
+from portfolio_app.text import (
+    PERSIAN_ALPHABET,
+    _normalise_unicode,
+    is_blank,
+    name_sort_key,
+    normalise,
+)
 
 # Letters the rules touch, mixed with anything else Unicode has.
 tricky = st.text(
@@ -13,6 +19,11 @@ tricky = st.text(
     ),
     max_size=40,
 )
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_shortcut_gives_what_the_unicode_rules_give(text):
+    assert normalise(text) == _normalise_unicode(text)
 
 
 @given(tricky)

@@ -47,8 +47,11 @@ class FieldError(ValueError):
     """A field's value is not acceptable; the message says why, in DRF's words."""
 
 
-def clean_link(data, image_folder, now=None):
-    """Return (values, errors) for a link's raw fields; errors are (field, message) pairs."""
+def clean_link(data, image_folder, now=None, resolved=None):
+    """Return (values, errors) for a link's raw fields; errors are (field, message) pairs.
+
+    resolved, a dict, remembers each image path's file across the links of one import.
+    """
     values, errors = {"image_name": None}, []
     for field, clean in _CLEANERS:
         try:
@@ -56,9 +59,14 @@ def clean_link(data, image_folder, now=None):
         except FieldError as error:
             errors.append((field, str(error)))
     if values.get("image") is not None:
-        given = Path(image_folder, values["image"])
+        resolved = {} if resolved is None else resolved
+        if values["image"] not in resolved:
+            resolved[values["image"]] = _existing_file(Path(image_folder, values["image"]))
+        given, file = resolved[values["image"]]
         values["image_name"] = given.name  # the name as uploaded, even through a symlink
-        values["image"] = _existing_file(given, errors)
+        values["image"] = file
+        if file is None:
+            errors.append(("image", f"No such file: {given}"))
     if not errors:
         _default_timestamps(values, now or utcnow())
     return values, errors
@@ -69,12 +77,10 @@ def _default_timestamps(values, now):
     values["updated_at"] = values["updated_at"] or values["created_at"]
 
 
-def _existing_file(path, errors):
-    # Resolved, so that every spelling of one file's path shares one stored image.
-    if not path.is_file():
-        errors.append(("image", f"No such file: {path}"))
-        return None
-    return path.resolve()
+def _existing_file(path):
+    # (path, the file resolved or None): resolved, so that every spelling of one file's
+    # path shares one stored image. Once per path: an import's links often share files.
+    return path, (path.resolve() if path.is_file() else None)
 
 
 def text(value, max_length):

@@ -2,9 +2,10 @@
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 import click
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import insert, text
 
 from .. import media
@@ -15,6 +16,7 @@ from .link_fields import clean_link
 
 CHUNK_SIZE = 5000
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+TIMESTAMP_COLUMNS = ("created_at", "updated_at")
 COPIED_COLUMNS = (
     "portfolio_id",
     "name",
@@ -150,16 +152,16 @@ def _json_lines(text):
 
 def _clean(records, image_folder, errors):
     """Return (position, values) for each link record; note the errors of the others."""
-    now = utcnow()
+    now, resolved = utcnow(), {}
     links = []
     for record in records:
-        values = _clean_record(record, image_folder, now, errors)
+        values = _clean_record(record, image_folder, now, errors, resolved)
         if values is not None and values is not _SKIP:
             links.append((record.position, values))
     return links
 
 
-def _clean_record(record, image_folder, now, errors):
+def _clean_record(record, image_folder, now, errors, resolved):
     if record.error:
         errors.add(record.position, record.error)
         return None
@@ -168,7 +170,7 @@ def _clean_record(record, image_folder, now, errors):
         return None
     if "kind" in record.data and record.data["kind"] != "link":
         return _SKIP  # other kinds of record share JSON Lines exports
-    values, field_errors = clean_link(record.data, image_folder, now)
+    values, field_errors = clean_link(record.data, image_folder, now, resolved)
     for field, message in field_errors:
         errors.add(record.position, message, field)
     return None if field_errors else values
@@ -227,21 +229,20 @@ def _copy(portfolio_id, links, images):
         # A million links take longer than the timeout meant for requests; this
         # transaction only.
         cursor.execute("SET LOCAL statement_timeout = 0")
-        with cursor.copy(f"COPY links ({columns}) FROM STDIN") as copy:
+        # A writer thread sends what is ready while this one formats the next rows, so
+        # the database's work (indexes, the trigram index) overlaps Python's.
+        writer = QueuedLibpqWriter(cursor)
+        with cursor.copy(f"COPY links ({columns}) FROM STDIN", writer=writer) as copy:
             _write_rows(copy, portfolio_id, links, images)
 
 
 def _write_rows(copy, portfolio_id, links, images):
     for _, values in links:
         row = _row(portfolio_id, values, images)
-        copy.write_row([_stored(row[name]) for name in COPIED_COLUMNS])
-
-
-def _stored(value):
-    # Timestamps are stored as naive UTC (models.UTCDateTime); COPY bypasses that type.
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+        for name in TIMESTAMP_COLUMNS:
+            # Stored as naive UTC (models.UTCDateTime); COPY bypasses that type.
+            row[name] = row[name].astimezone(UTC).replace(tzinfo=None)
+        copy.write_row([row[name] for name in COPIED_COLUMNS])
 
 
 def _row(portfolio_id, values, images):
