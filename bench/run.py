@@ -8,8 +8,8 @@ Builds the dataset through the project's own commands (`flask links import`, use
 in a temporary folder and a throwaway database (on PostgreSQL, a new database on the server
 of --database-url, dropped afterwards). Measures each scenario's SQL floor in-process, then
 serves the app with gunicorn (sync workers) on a free 127.0.0.1 port and drives every
-scenario with wrk. Prints a table and writes it, with the details, to bench/out/*.json.
-Stops everything it started, whatever happens.
+scenario with wrk, in rounds of one run per scenario. Prints a table and writes it, with
+the details, to bench/out/*.json. Stops everything it started, whatever happens.
 """
 
 import argparse
@@ -20,6 +20,7 @@ import resource
 import shutil
 import signal
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ from .database import (
 )
 from .dataset import write_dataset
 from .floor import sql_floors
-from .load import ensure_wrk, median_run, run_wrk
+from .load import Run, ensure_wrk, median_run, run_wrk
 from .scenarios import scenarios
 from .server import Gunicorn, busy_cpu_seconds, get, process_cpu_seconds
 
@@ -163,7 +164,7 @@ def measure(dataset, folder, wrk, options):
     floors = sql_floors(config, dataset.key, chosen, options.floor_repeats)
     with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
         memory_start = server.worker_memory()
-        rows = [drive(server, wrk, dataset, s, floors[s.name], options) for s in chosen]
+        rows = drive(server, wrk, dataset, chosen, floors, options)
         memory_end = server.worker_memory()
     return {
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
@@ -191,31 +192,54 @@ def select_scenarios(dataset, names):
     return [s for s in all_scenarios if s.name in wanted]
 
 
-def drive(server, wrk, dataset, scenario, floor, options):
-    """Probe the scenario once, then load it: a short warm-up and the timed runs."""
-    key = dataset.key
-    row = {"name": scenario.name, "path": scenario.path, "note": scenario.note}
-    url = server.base_url + scenario.path
-    status, _ = get(url, key)
-    if status != 200:
-        row["skipped"] = f"the app answers {status}"
-        print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
-        return row
-    connections = scenario.connections or options.connections
-    load = {"connections": connections, "threads": min(options.threads, connections)}
-    row["waited_for_quiet_s"] = wait_for_quiet(options.quiet_wait)
-    run_wrk(wrk, url, key, seconds=min(2, options.duration), **load)  # warm-up, not counted
+def drive(server, wrk, dataset, chosen, floors, options):
+    """Probe and warm up every scenario, then time them in turn, one run of each per round.
+
+    Rounds rather than one scenario's runs back to back: on a shared machine a slow minute
+    then spreads over every scenario instead of falling on one.
+    """
+    rows, live = [], []
+    for scenario in chosen:
+        row = {"name": scenario.name, "path": scenario.path, "note": scenario.note}
+        rows.append(row)
+        status, _ = get(server.base_url + scenario.path, dataset.key)
+        if status != 200:
+            row["skipped"] = f"the app answers {status}"
+            print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
+            continue
+        row.update(floor=asdict(floors[scenario.name]), runs=[], waited_for_quiet_s=0, cpu=[])
+        live.append((scenario, row))
+    for scenario, _ in live:  # warm-up, not counted
+        run_wrk(wrk, server.base_url + scenario.path, dataset.key, **load(scenario, options, 2))
     backends = server_pids(dataset.database_url)  # the workers' connections, once warm
-    before = cpu_sample(server, backends)
-    runs = [run_wrk(wrk, url, key, seconds=options.duration, **load) for _ in range(options.runs)]
-    result = median_run(runs)
-    row.update(asdict(result), runs=[asdict(r) for r in runs], floor=asdict(floor))
-    row["cpu"] = cpu_shares(before, cpu_sample(server, backends))
-    print(
-        f"  {scenario.name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms",
-        file=sys.stderr,
-    )
-    return row
+    for round_number in range(1, options.runs + 1):
+        print(f"  round {round_number} of {options.runs}", file=sys.stderr)
+        for scenario, row in live:
+            row["waited_for_quiet_s"] += wait_for_quiet(options.quiet_wait)
+            before = cpu_sample(server, backends)
+            result = run_wrk(
+                wrk,
+                server.base_url + scenario.path,
+                dataset.key,
+                **load(scenario, options, options.duration),
+            )
+            row["cpu"].append(cpu_shares(before, cpu_sample(server, backends)))
+            row["runs"].append(asdict(result))
+    for _, row in live:
+        row.update(asdict(median_run([Run(**run) for run in row["runs"]])))
+        row["cpu"] = {k: round(statistics.mean(c[k] for c in row["cpu"]), 3) for k in row["cpu"][0]}
+    return rows
+
+
+def load(scenario, options, seconds):
+    """Return wrk's load for scenario: its connections or the run's, for seconds."""
+    connections = scenario.connections or options.connections
+    threads = min(options.threads, connections)
+    return {
+        "seconds": min(seconds, options.duration),
+        "connections": connections,
+        "threads": threads,
+    }
 
 
 def wait_for_quiet(limit, idle_share=0.1):

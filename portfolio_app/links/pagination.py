@@ -129,7 +129,7 @@ def whole_portfolio_page(ordering, from_end):
 
 def load_thumbnails(links):
     """Give the links' images their thumbnails, all read in one statement."""
-    # What selectinload does, with a statement built once: a third of the cost per page.
+    # What selectinload does, with a statement built once: a sixth less time per page.
     images = {link.image.id: link.image for link in links if link.image is not None}
     thumbnails = defaultdict(list)
     if images:
