@@ -39,7 +39,7 @@ from .database import (
 )
 from .dataset import write_dataset
 from .floor import sql_floors
-from .load import Run, ensure_wrk, median_run, run_wrk
+from .load import ensure_wrk, median_run, run_wrk
 from .scenarios import scenarios
 from .server import Gunicorn, busy_cpu_seconds, get, process_cpu_seconds
 
@@ -202,32 +202,32 @@ def drive(server, wrk, dataset, chosen, floors, options):
     for scenario in chosen:
         row = {"name": scenario.name, "path": scenario.path, "note": scenario.note}
         rows.append(row)
-        status, _ = get(server.base_url + scenario.path, dataset.key)
+        url = server.base_url + scenario.path
+        status, _ = get(url, dataset.key)
         if status != 200:
             row["skipped"] = f"the app answers {status}"
             print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
             continue
-        row.update(floor=asdict(floors[scenario.name]), runs=[], waited_for_quiet_s=0, cpu=[])
-        live.append((scenario, row))
-    for scenario, _ in live:  # warm-up, not counted
-        run_wrk(wrk, server.base_url + scenario.path, dataset.key, **load(scenario, options, 2))
+        run_wrk(wrk, url, dataset.key, **load(scenario, options, 2))  # warm-up, not counted
+        live.append((scenario, url, row, {"runs": [], "shares": [], "waited": 0}))
     backends = server_pids(dataset.database_url)  # the workers' connections, once warm
     for round_number in range(1, options.runs + 1):
         print(f"  round {round_number} of {options.runs}", file=sys.stderr)
-        for scenario, row in live:
-            row["waited_for_quiet_s"] += wait_for_quiet(options.quiet_wait)
+        for scenario, url, _, timed in live:
+            timed["waited"] += wait_for_quiet(options.quiet_wait)
             before = cpu_sample(server, backends)
-            result = run_wrk(
-                wrk,
-                server.base_url + scenario.path,
-                dataset.key,
-                **load(scenario, options, options.duration),
-            )
-            row["cpu"].append(cpu_shares(before, cpu_sample(server, backends)))
-            row["runs"].append(asdict(result))
-    for _, row in live:
-        row.update(asdict(median_run([Run(**run) for run in row["runs"]])))
-        row["cpu"] = {k: round(statistics.mean(c[k] for c in row["cpu"]), 3) for k in row["cpu"][0]}
+            seconds = options.duration
+            timed["runs"].append(run_wrk(wrk, url, dataset.key, **load(scenario, options, seconds)))
+            timed["shares"].append(cpu_shares(before, cpu_sample(server, backends)))
+    for scenario, _, row, timed in live:
+        shares = timed["shares"]
+        row.update(
+            asdict(median_run(timed["runs"])),
+            runs=[asdict(run) for run in timed["runs"]],
+            floor=asdict(floors[scenario.name]),
+            cpu={k: round(statistics.mean(s[k] for s in shares), 3) for k in shares[0]},
+            waited_for_quiet_s=timed["waited"],
+        )
     return rows
 
 

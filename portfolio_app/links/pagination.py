@@ -24,13 +24,7 @@ from ..extensions import db
 from ..models import Link, Thumbnail
 from .args import limits
 from .counts import count_filtered
-from .query import (
-    FILTERED_OPTION,
-    PORTFOLIO_OPTION,
-    ordering_keys,
-    scanning_search,
-    sort_clauses,
-)
+from .query import FILTERED_OPTION, ordering_keys, scanning_search, sort_clauses
 
 # The thumbnails of a page's images, in the order Image.thumbnails has (by size).
 PAGE_THUMBNAILS = (
@@ -89,31 +83,27 @@ def paginate(query, args, portfolio):
     default_limit, max_limit = limits()
     limit = min(args.get("limit", default_limit), max_limit)
     offset = args.get("offset", 0)
-    # Portfolio.link_count: every link of the portfolio, kept exact by triggers.
-    total = portfolio.link_count
     if query.get_execution_options()[FILTERED_OPTION]:
         count = count_filtered(query, args, portfolio)
     else:
-        count = total
+        count = portfolio.link_count  # every link, kept exact by triggers
     links = []
     if offset < count:
         rows = Slice.of(limit, offset, count)
-        links = list(load_page(query, args, rows, count, total))
+        links = list(load_page(query, args, rows, count, portfolio))
         load_thumbnails(links)
     return Page(links=links, count=count, limit=limit, offset=offset)
 
 
-def load_page(query, args, rows, count, total):
-    """Return the links of the page at rows, with their images and thumbnails."""
+def load_page(query, args, rows, count, portfolio):
+    """Return the links of the page at rows, with their images (thumbnails: load_thumbnails)."""
     ordering = tuple(args.get("ordering") or ())
-    options = query.get_execution_options()
-    if not options[FILTERED_OPTION]:
+    if not query.get_execution_options()[FILTERED_OPTION]:
         # query selects the whole portfolio: the same statement, already built, serves it.
         statement = whole_portfolio_page(ordering, rows.from_end)
-        portfolio_id = options[PORTFOLIO_OPTION]
-        parameters = {"portfolio_id": portfolio_id, "limit": rows.limit, "offset": rows.offset}
+        parameters = {"portfolio_id": portfolio.id, "limit": rows.limit, "offset": rows.offset}
         return db.session.scalars(statement, parameters)
-    if args.get("search") and is_dense(rows, count, total):
+    if args.get("search") and is_dense(rows, count, portfolio.link_count):
         query = scanning_search(query)
     return db.session.scalars(page_statement(query, ordering, rows))
 

@@ -19,9 +19,8 @@ DEFAULT_ORDERING = ((Link.order, False), (Link.created_at, True), (Link.id, True
 DATE_COLUMNS = {"created": Link.created_at, "updated": Link.updated_at}
 # A trigram index can only find terms of at least three characters.
 TRIGRAM = 3
-# Execution options build_links_query leaves for paginate: whose links, and whether any
-# filter narrows them (if not, the portfolio's kept link count is the count).
-PORTFOLIO_OPTION = "links_portfolio_id"
+# The execution option build_links_query leaves for paginate: whether any filter narrows
+# the portfolio's links (if not, the portfolio's kept link count is the count).
 FILTERED_OPTION = "links_filtered"
 
 
@@ -141,9 +140,7 @@ def build_links_query(portfolio_id, args):
     for apply_filter in FILTERS:
         query = apply_filter(query, args)
     # Each filter returns its query unchanged when it has nothing to filter.
-    return query.execution_options(
-        **{PORTFOLIO_OPTION: portfolio_id, FILTERED_OPTION: query is not whole_portfolio}
-    )
+    return query.execution_options(**{FILTERED_OPTION: query is not whole_portfolio})
 
 
 def ordering_keys(ordering):
