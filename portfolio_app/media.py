@@ -6,6 +6,7 @@ import os
 import secrets
 import tempfile
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
@@ -13,6 +14,8 @@ from urllib.parse import quote, urlsplit
 from flask import abort, current_app, send_from_directory
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import Image, Thumbnail
@@ -26,6 +29,8 @@ EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": 
 # Only these decoders ever see an upload: other formats are never parsed at all.
 OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
+# The session.info key of the files stored in the session's current transaction.
+UNCOMMITTED_FILES = "uncommitted_media_files"
 
 NOT_AN_IMAGE = "not an image (or an unsupported format): allowed are JPEG, PNG, WebP, GIF"
 CORRUPT = "image is truncated or corrupt"
@@ -35,42 +40,86 @@ class ImageRejected(ValueError):
     """An upload that is not an image this service accepts; str() tells the user why."""
 
 
-def ingest_image(source, original_name=None):
-    """Verify an image, store it with its thumbnails and add its (uncommitted) Image row."""
+class ImageTooLarge(ImageRejected):
+    """An image over the configured size or pixel limits (possibly a decompression bomb)."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """An upload verified by Pillow and decoded, not yet stored."""
+
+    data: bytes  # the original, byte for byte
+    picture: PILImage.Image  # decoded, EXIF orientation applied
+    format: str
+    mode: str  # as the original was opened
+    name: str | None  # the file name as uploaded, if known
+
+
+def check_image(source, original_name=None):
+    """Read and verify an image (a path or a binary file) without storing anything."""
     data = _read_limited(source, current_app.config["IMAGE_MAX_BYTES"])
     picture, image_format, mode = _decode(data)
-    picture = _displayed(picture)
+    name = original_name or _source_name(source)
+    if name is not None and "\x00" in name:
+        raise ImageRejected("file name must not contain null characters")
+    return CheckedImage(data, _displayed(picture), image_format, mode, name)
+
+
+def store_image(checked):
+    """Store a checked image and its thumbnails; add its (uncommitted) Image row.
+
+    The files are remembered on the session and removed again unless it commits
+    (discard_uncommitted_files), so a write that fails leaves no file behind.
+    """
     folder = PurePosixPath(MEDIA_FOLDER, datetime.now(UTC).strftime("%Y/%m/%d"))
-    extension = EXTENSIONS[image_format]
+    extension = EXTENSIONS[checked.format]
     stem = _unused_stem(folder, extension)
     original = folder / f"{stem}.{extension}"
-    name = original_name or _source_name(source) or original.name
-    if "\x00" in name:
-        raise ImageRejected("file name must not contain null characters")
-
-    written = []
+    written = db.session.info.setdefault(UNCOMMITTED_FILES, [])
+    first = len(written)
     try:
-        _store(original, data, written)
+        _store(original, checked.data, written)
         thumbnails = [
             Thumbnail(size=edge, file=str(path))
-            for edge, path in _store_thumbnails(picture, folder, stem, written)
+            for edge, path in _store_thumbnails(checked.picture, folder, stem, written)
         ]
     except BaseException:
-        _remove(written)
+        _remove(written[first:])
+        del written[first:]
         raise
-
-    width, height = picture.size
+    width, height = checked.picture.size
     image = Image(
-        name=name,
+        name=checked.name or original.name,
         file=str(original),
-        size=len(data),
+        size=len(checked.data),
         width=width,
         height=height,
-        mode=mode,
+        mode=checked.mode,
         thumbnails=thumbnails,
     )
     db.session.add(image)
     return image
+
+
+def ingest_image(source, original_name=None):
+    """Verify an image, store it with its thumbnails and add its (uncommitted) Image row."""
+    return store_image(check_image(source, original_name))
+
+
+def discard_uncommitted_files(_exception=None):
+    """Remove the files stored during a transaction that never committed."""
+    _remove(db.session.info.pop(UNCOMMITTED_FILES, []))
+
+
+def _forget_committed_files(session):
+    # Committed: the rows now name these files, which must stay.
+    session.info.pop(UNCOMMITTED_FILES, None)
+
+
+def _remove_rolled_back_files(session, previous_transaction):
+    # Rolled back: no row names these files any more.
+    if previous_transaction.parent is None:
+        _remove(session.info.pop(UNCOMMITTED_FILES, []))
 
 
 def delete_image_files(image):
@@ -113,7 +162,9 @@ def media_url_prefix(host_url):
 
 
 def register(app):
-    """Serve the media root at MEDIA_URL in development."""
+    """Serve the media root at MEDIA_URL in development; clean up after failed writes."""
+    # Registered after Flask-SQLAlchemy, so it runs before the session is removed.
+    app.teardown_appcontext(discard_uncommitted_files)
     base = app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
     # An absolute media URL names another server; SERVE_MEDIA=False leaves it to nginx.
     if app.config.get("SERVE_MEDIA", True) and _is_local(base):
@@ -145,11 +196,11 @@ def _read_limited(source, limit):
 def _read_stream(file, limit):
     size = _remaining_size(file)
     if size is not None and size > limit:
-        raise ImageRejected(_too_large(human_readable_size(size), limit))
+        raise ImageTooLarge(_too_large(human_readable_size(size), limit))
     # Read one byte past the limit: a stream that cannot tell its size still stops there.
     data = file.read(limit + 1)
     if len(data) > limit:
-        raise ImageRejected(_too_large(f"more than {human_readable_size(limit)}", limit))
+        raise ImageTooLarge(_too_large(f"more than {human_readable_size(limit)}", limit))
     return data
 
 
@@ -183,7 +234,7 @@ def _decode(data):
         except ImageRejected:
             raise
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
-            raise ImageRejected(
+            raise ImageTooLarge(
                 f"image too large: more than {PILImage.MAX_IMAGE_PIXELS} pixels "
                 "(a possible decompression bomb)"
             ) from None
@@ -205,7 +256,7 @@ def _check_pixels(size):
     pixels = size[0] * size[1]
     limit = current_app.config["IMAGE_MAX_PIXELS"]
     if pixels > limit:
-        raise ImageRejected(f"image too large: {pixels} pixels, the limit is {limit}")
+        raise ImageTooLarge(f"image too large: {pixels} pixels, the limit is {limit}")
 
 
 def _displayed(picture):
@@ -299,6 +350,10 @@ def _write_atomically(path, data):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+event.listen(Session, "after_commit", _forget_committed_files)
+event.listen(Session, "after_soft_rollback", _remove_rolled_back_files)
 
 
 def _remove(relative_paths):

@@ -561,6 +561,7 @@ def test_media_url_quotes_each_path_segment(app):
 def test_media_route_serves_a_stored_file(app, client, tmp_path):
     with app.app_context():
         image = ingest_image(write_jpeg(tmp_path / "a.jpg"))
+        db.session.commit()
         url = media_url(image.file, "http://localhost/")
         thumbnail_url = media_url(image.thumbnails[0].file, "http://localhost/")
     response = client.get(url)
@@ -618,12 +619,13 @@ def test_media_route_is_off_when_media_is_served_elsewhere(app, tmp_path, config
 
 def test_media_route_follows_a_relative_media_url(app, tmp_path):
     with app.app_context():
-        image = ingest_image(write_jpeg(tmp_path / "a.jpg"))
+        stored = ingest_image(write_jpeg(tmp_path / "a.jpg")).file
+        db.session.commit()
     elsewhere = other_app(app, MEDIA_URL="/uploads/")
     try:
         client = elsewhere.test_client()
-        assert client.get(f"/uploads/{image.file}").status_code == 200
-        assert client.get(f"/media/{image.file}").status_code == 404
+        assert client.get(f"/uploads/{stored}").status_code == 200
+        assert client.get(f"/media/{stored}").status_code == 404
     finally:
         with elsewhere.app_context():
             db.engine.dispose()
@@ -638,3 +640,42 @@ def test_unreadable_exif_leaves_the_image_unrotated(app, tmp_path, monkeypatch):
         image = ingest_image(write_jpeg(tmp_path / "a.jpg", size=(30, 20), exif_orientation=6))
         assert (image.width, image.height) == (30, 20)
         assert len(image.thumbnails) == 4
+
+
+# Files of writes that never commit
+
+
+def test_stored_files_stay_once_the_transaction_commits(app, tmp_path):
+    with app.app_context():
+        image = ingest_image(write_jpeg(tmp_path / "a.jpg"))
+        db.session.commit()
+        paths = [image.file, *(thumbnail.file for thumbnail in image.thumbnails)]
+    assert all((media_root(app) / path).is_file() for path in paths)
+
+
+def test_stored_files_go_when_the_transaction_rolls_back(app, tmp_path):
+    with app.app_context():
+        image = ingest_image(write_jpeg(tmp_path / "a.jpg"))
+        paths = [image.file, *(thumbnail.file for thumbnail in image.thumbnails)]
+        assert all((media_root(app) / path).is_file() for path in paths)
+        db.session.rollback()
+        assert not any((media_root(app) / path).exists() for path in paths)
+        # A later commit in the same session must not bring them back or keep others.
+        db.session.commit()
+    assert not any((media_root(app) / path).exists() for path in paths)
+
+
+def test_stored_files_go_when_the_context_ends_without_a_commit(app, tmp_path):
+    with app.app_context():
+        image = ingest_image(write_jpeg(tmp_path / "a.jpg"))
+        paths = [image.file, *(thumbnail.file for thumbnail in image.thumbnails)]
+    assert len(paths) == 5
+    assert not any((media_root(app) / path).exists() for path in paths)
+
+
+def test_check_image_stores_nothing(app, tmp_path):
+    with app.app_context():
+        checked = media.check_image(write_jpeg(tmp_path / "a.jpg", size=(30, 20)))
+        assert (checked.format, checked.mode, checked.name) == ("JPEG", "RGB", "a.jpg")
+        assert db.session.scalar(db.select(db.func.count()).select_from(Image)) == 0
+    assert not media_root(app).exists() or not any(media_root(app).rglob("*.jpg"))
