@@ -10,13 +10,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_httpauth import HTTPTokenAuth
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import bindparam, exists, select
+from wtforms.validators import ValidationError
 
 from .errors import APIError
 from .extensions import db
 from .models import ApiToken, User, UserPermission
 
 LINKS_ROLE = "list-portfolio-links"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _password_hasher = PasswordHasher()
 
 
@@ -82,7 +85,10 @@ def verify_token(_parsed_by_flask_httpauth):
     """Return the Caller a Token key belongs to, None without one; 401 for a bad key."""
     key = read_token_key()
     if key is None:
-        return session_caller()
+        caller = session_caller()
+        if caller is not None and request.method not in SAFE_METHODS:
+            check_csrf_header()
+        return caller
     digest = hash_token_key(key)
     row = _find_caller(_CALLER_BY_TOKEN, digest=digest)
     # The lookup is by a uniform hash, so its timing tells nothing of the key; the
@@ -109,6 +115,18 @@ def auth_error(status):
             abort(redirect_to_login())
         raise unauthorized("Authentication credentials were not provided.")
     raise APIError.detail(403, "You do not have permission to perform this action.")
+
+
+def check_csrf_header():
+    """Refuse a session's write without the page's CSRF token in X-CSRFToken (DRF's 403)."""
+    # A token-authenticated call needs none: no browser sends a Token header by itself.
+    token = request.headers.get("X-CSRFToken")
+    if not token:
+        raise APIError.detail(403, "CSRF Failed: CSRF token missing.")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        raise APIError.detail(403, "CSRF Failed: CSRF token incorrect.") from None
 
 
 def session_caller():

@@ -19,6 +19,8 @@ class Defaults:
     LINKS_COUNT_MEMO_SIZE = 4096
     LINKS_PERMISSION_CODE = 4242
     IMAGE_MAX_BYTES = 20 * 1024 * 1024
+    # The largest body a write may send (an image upload with its fields): 413 beyond.
+    MAX_UPLOAD_BYTES = 20 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000
     TRUSTED_HOSTS = None
     PROXY_FIX = False
@@ -64,6 +66,7 @@ ENVIRONMENT_SETTINGS = {
     "LINKS_MAX_LIMIT": int,
     "LINKS_COUNT_MEMO_SIZE": int,
     "IMAGE_MAX_BYTES": int,
+    "MAX_UPLOAD_BYTES": int,
     "IMAGE_MAX_PIXELS": int,
     "TRUSTED_HOSTS": _host_list,
     "PROXY_FIX": _flag,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -208,6 +209,9 @@ class Link(db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # An id names one link forever, even the highest after it is deleted (SQLite
+        # otherwise reuses it; PostgreSQL's sequences never do).
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -220,6 +224,62 @@ Index(
     Link.id.desc(),
     *(getattr(Link, column) for column in _covering("order", "created_at")[2:]),
 )
+
+
+class AuditEntry(db.Model):
+    """One create, update, move, delete or restore of a link, with its state before and after.
+
+    No foreign key to links, portfolios or users: the log outlives what it names. Images are
+    referenced, so an image (and its files) stays while any entry shows it.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[id_pk]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(BigId)
+    username: Mapped[str | None] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(16))
+    portfolio_id: Mapped[int] = mapped_column(BigId)
+    link_id: Mapped[int] = mapped_column(BigId)
+    # The link's fields (SPEC 4, plus order) without image_data, which the image ids give.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    before_image_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("images.id"))
+    after_image_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("images.id"))
+
+    before_image: Mapped[Image | None] = relationship(foreign_keys=[before_image_id])
+    after_image: Mapped[Image | None] = relationship(foreign_keys=[after_image_id])
+
+    __table_args__ = (
+        Index("ix_audit_entries_portfolio", "portfolio_id", "id"),
+        Index("ix_audit_entries_link", "link_id", "id"),
+        Index("ix_audit_entries_before_image", "before_image_id"),
+        Index("ix_audit_entries_after_image", "after_image_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class IdempotencyKey(db.Model):
+    """A POST made with an Idempotency-Key: running (status null) or done, with its answer."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[id_pk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # SHA-256 of the request (method, path, body as parsed): the same key with another
+    # request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
+        Index("ix_idempotency_keys_started", "started_at"),
+    )
 
 
 def derived_link_fields(name, url, description):

@@ -9,12 +9,14 @@ from marshmallow import Schema, fields
 
 from .links.args import LinkListArgs
 from .links.fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
-from .links.routes import ALLOWED_METHODS, ENDPOINT_HEADERS
+from .links.routes import ENDPOINT_HEADERS, LIST_METHODS
 from .links.schemas import ImageSchema, LinkSchema, MediaURL, ThumbnailSchema, Timestamp
 from .models import ID_MAX
 from .negotiation import FORMAT_ALIASES, FORMATS
 
 API_VERSION = "1.0.0"
+LIST_HEADERS = {**ENDPOINT_HEADERS, "Allow": ", ".join(LIST_METHODS)}
+ALLOWED_METHODS = LIST_METHODS
 LIST_PATH = "/api/portfolios/{portfolio_id}/links/"
 REDIRECT_PATH = "/api/portfolios/{portfolio_id}/links"
 
@@ -314,12 +316,12 @@ def _header(name, *, required=False):
         },
         "WWW-Authenticate": {"schema": {"type": "string", "enum": ["Token"]}},
     }
-    header = described.get(name) or {"schema": {"type": "string", "enum": [ENDPOINT_HEADERS[name]]}}
+    header = described.get(name) or {"schema": {"type": "string", "enum": [LIST_HEADERS[name]]}}
     return {**header, "required": required}
 
 
 def _endpoint_headers(*, required):
-    return {name: _header(name, required=required) for name in ENDPOINT_HEADERS}
+    return {name: _header(name, required=required) for name in LIST_HEADERS}
 
 
 def _error(description, *, html=True, **extra_headers):

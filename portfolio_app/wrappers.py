@@ -1,4 +1,4 @@
-"""The request class: query strings are UTF-8 or a clear 400, never silently altered."""
+"""The request class: query strings are UTF-8 or a clear 400; a write's body read once."""
 
 from urllib.parse import parse_qsl
 
@@ -6,6 +6,7 @@ from flask import Request
 from werkzeug.utils import cached_property
 
 from .errors import APIError
+from .links.body import read_body
 
 
 class PortfolioRequest(Request):
@@ -23,3 +24,8 @@ class PortfolioRequest(Request):
         except UnicodeDecodeError:
             raise APIError.detail(400, "The query string is not valid UTF-8.") from None
         return self.parameter_storage_class(pairs)
+
+    @cached_property
+    def write_body(self):
+        """Return a write's body fields (JSON, form or multipart), read once; 4xx if unreadable."""
+        return read_body(self)

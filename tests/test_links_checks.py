@@ -55,7 +55,8 @@ def test_largest_64_bit_id_is_a_missing_portfolio_not_a_bad_path(api):
         "/api/",
         "/api",
         "/api/nothing",
-        "/api/portfolios/1/links/x",
+        "/api/portfolios/1/links/x/y",
+        "/api/portfolios/1/links/x/",
         "/api/portfolios/1/links//",
         "/api/portfolios/",
     ],
@@ -203,7 +204,7 @@ def test_unauthorised_callers_never_learn_which_portfolios_exist(
         assert forbidden.status_code == 403
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 def test_other_methods_are_405_after_auth(client, portfolio, staff_key, method):
     anonymous = client.open(URL.format(portfolio.id), method=method)
     assert anonymous.status_code == 401
@@ -212,14 +213,19 @@ def test_other_methods_are_405_after_auth(client, portfolio, staff_key, method):
     )
     assert response.status_code == 405
     assert response.json == {"detail": f'Method "{method}" not allowed.'}
-    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 
 def test_options_answers_with_allow(client, portfolio):
     response = client.options(URL.format(portfolio.id))
     assert response.status_code == 200
-    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
     assert response.json["renders"] == ["application/json", "text/html"]
+    assert response.json["parses"] == [
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ]
 
 
 def test_head_has_get_headers_and_no_body(client, portfolio, staff_key, make_link):

@@ -165,7 +165,7 @@ def test_next_and_previous_offsets(
 def test_endpoint_headers(api, portfolio):
     response = api(URL.format(portfolio.id))
     assert response.headers["Vary"] == "Accept, Authorization, Cookie"
-    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
     assert response.headers["Cache-Control"] == "private"
     assert response.headers["ETag"].startswith('W/"')
 

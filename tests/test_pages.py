@@ -352,7 +352,7 @@ def test_embed_needs_the_same_auth(client, portfolio):
     ("path", "method", "status"),
     [
         ("/api/portfolios/999/links/", "GET", 404),
-        ("/api/portfolios/{}/links/", "POST", 405),
+        ("/api/portfolios/{}/links/", "PUT", 403),  # a session write without its CSRF token
         ("/nowhere", "GET", 404),
     ],
 )

@@ -9,8 +9,8 @@ from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
 from .query import ORDERING_FIELDS
 
 
-class QueryStringParser(FlaskParser):
-    """webargs' Flask parser with DRF's reading of a query string."""
+class RequestParser(FlaskParser):
+    """webargs' Flask parser with DRF's reading of a query string and of a write's body."""
 
     DEFAULT_LOCATION = "query"
 
@@ -20,7 +20,13 @@ class QueryStringParser(FlaskParser):
         return {key: values[-1] for key, values in req.args.lists() if values[-1] != ""}
 
 
-parser = QueryStringParser()
+parser = RequestParser()
+
+
+@parser.location_loader("body")
+def load_body(req, schema):
+    """Return a write's fields: JSON, form or multipart, as DRF's parsers read them."""
+    return req.write_body
 
 
 class InvalidQuery(APIError):
@@ -35,6 +41,8 @@ class InvalidQuery(APIError):
 @parser.error_handler
 def raise_bad_request(error, req, schema, *, error_status_code, error_headers):
     """Raise InvalidQuery with webargs' messages, unwrapped from their location."""
+    if "body" in error.messages:  # a write's fields: JSON whatever the client reads
+        raise APIError(400, error.messages["body"])
     raise InvalidQuery(error.messages.get("query", error.messages))
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import jsonify, render_template, request
 
 from .page_view import link_rows, staff_page, summary
-from .schemas import dump_links
+from .schemas import dump_link, dump_links, link_etag
 
 
 def page_url(limit, offset):
@@ -53,3 +53,12 @@ def represent_embed(portfolio, page):
 
 
 REPRESENTATIONS = {"json": represent_json, "html": represent_html, "embed": represent_embed}
+
+
+def represent_link(link, status=200, headers=None):
+    """Answer with one link as JSON, with its strong ETag (304 if the client has it)."""
+    response = jsonify(dump_link(link, request.host_url))
+    response.status_code = status
+    response.headers.update(headers or {})
+    response.set_etag(link_etag(link))
+    return response.make_conditional(request) if status == 200 else response

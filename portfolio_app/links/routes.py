@@ -1,48 +1,44 @@
-"""GET /api/portfolios/<id>/links/: checks in SPEC's order, then four lines of work."""
+"""The links URLs: the list (GET, POST), one link (GET, PUT, PATCH, DELETE) and its move/.
 
-from functools import wraps
-from urllib.parse import quote
+Each route stacks the checks of SPEC 1 in their order (links/checks.py), then hands the
+request to a view that parses, calls links/ and represents the result.
+"""
 
 from flask import Blueprint, current_app, g, render_template, request
-from werkzeug.routing import BaseConverter, ValidationError
 
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
-from ..extensions import db, limiter
-from ..models import Portfolio, id_from_digits
-from ..negotiation import negotiate
-from . import counts
+from ..extensions import limiter
+from . import api_writes, counts
 from .args import InvalidQuery, LinkListArgs, parser
+from .checks import (
+    Int64Converter,
+    allowed_methods,
+    negotiated,
+    redirect_with_slash,
+    slash_required,
+    with_link,
+    with_portfolio,
+)
+from .inputs import PUT_KEEPS, LinkIn, MoveIn
 from .page_view import staff_page
 from .pagination import paginate
 from .query import build_links_query
-from .represent import REPRESENTATIONS
+from .represent import REPRESENTATIONS, represent_link
 
 bp = Blueprint("links", __name__, url_prefix="/api")
 
-ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
-# Routed here so that other methods are refused after the auth checks, as DRF does.
-ROUTED_METHODS = [*ALLOWED_METHODS, "POST", "PUT", "PATCH", "DELETE"]
-ENDPOINT_HEADERS = {
-    "Vary": "Accept, Authorization, Cookie",
-    "Allow": ", ".join(ALLOWED_METHODS),
-    "Cache-Control": "private",
-}
+# Allowed methods per endpoint, as DRF's generic views answer them.
+LIST_METHODS = ("GET", "POST", "HEAD", "OPTIONS")
+DETAIL_METHODS = ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MOVE_METHODS = ("POST", "OPTIONS")
+ALLOWED = {"list_links": LIST_METHODS, "link_detail": DETAIL_METHODS, "move_link": MOVE_METHODS}
+# Routed to the views so that other methods are refused after the auth checks, as DRF does.
+ROUTED_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
+ENDPOINT_HEADERS = {"Vary": "Accept, Authorization, Cookie", "Cache-Control": "private"}
 
-
-class Int64Converter(BaseConverter):
-    """ASCII digits naming a 64-bit id; anything else does not match (404)."""
-
-    regex = r"[0-9]+"
-
-    def to_python(self, value):
-        number = id_from_digits(value)
-        if number is None:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value):
-        return str(value)
+LIST = "/portfolios/<int64:portfolio_id>/links/"
+DETAIL = LIST + "<int64:link_id>/"
 
 
 @bp.record_once
@@ -53,95 +49,71 @@ def _configure_app(state):
     state.app.url_map.merge_slashes = False
 
 
-def redirect_with_slash():
-    """Redirect to this path with a trailing slash, the query string kept verbatim."""
-    # 301 for GET and HEAD as DRF; 308 otherwise, so a POST is not replayed as a GET.
-    status = 301 if request.method in ("GET", "HEAD") else 308
-    location = quote(request.path, safe="/") + "/"
-    if request.query_string:
-        location += "?" + request.query_string.decode("latin-1")
-    return "", status, {"Location": location}
-
-
-def slash_required(view):
-    """Redirect first, before any check, when the path lacks its trailing slash."""
-
-    @wraps(view)
-    def decorated(*args, **kwargs):
-        if not request.path.endswith("/"):
-            return redirect_with_slash()
-        if request.path.endswith("//"):  # a non-strict rule also matches extra slashes
-            raise APIError.detail(404, "Not found.")
-        return view(*args, **kwargs)
-
-    return decorated
-
-
-def negotiated(view):
-    """Choose the representation first, so an unacceptable request gets 406 before 401."""
-
-    @wraps(view)
-    def decorated(*args, **kwargs):
-        g.representation = negotiate()
-        return view(*args, **kwargs)
-
-    return decorated
-
-
-def allowed_methods(view):
-    """Answer 405 to methods outside ALLOWED_METHODS, and OPTIONS with what is allowed."""
-
-    @wraps(view)
-    def decorated(*args, **kwargs):
-        if request.method == "OPTIONS":
-            return {
-                "name": "Portfolio Link List",
-                "renders": ["application/json", "text/html"],
-                "parses": [],
-            }
-        if request.method not in ALLOWED_METHODS:
-            raise APIError.detail(405, f'Method "{request.method}" not allowed.')
-        return view(*args, **kwargs)
-
-    return decorated
-
-
-def with_portfolio(view):
-    """Pass the portfolio named by the path, or answer DRF's 404."""
-
-    @wraps(view)
-    def decorated(portfolio_id, *args, **kwargs):
-        portfolio = db.session.get(Portfolio, portfolio_id)
-        if portfolio is None:
-            raise APIError.detail(404, "No Portfolio matches the given query.")
-        g.portfolio = portfolio  # for the staff page of a 400
-        return view(portfolio, *args, **kwargs)
-
-    return decorated
-
-
 def _failed_authentication(response):
     return response.status_code == 401
 
 
-# strict_slashes=False: the path without its slash reaches slash_required, for DRF's 301.
-@bp.route("/portfolios/<int64:portfolio_id>/links/", methods=ROUTED_METHODS, strict_slashes=False)
-@limiter.limit(
+# Token guessing is limited per client address on every links URL.
+limit_failed_authentication = limiter.limit(
     lambda: current_app.config["TOKEN_FAILURE_LIMIT"],
     deduct_when=_failed_authentication,
     error_message="Too many failed authentication attempts. Try again later.",
 )
+
+
+# strict_slashes=False: a path without its slash reaches slash_required, for DRF's 301.
+@bp.route(LIST, methods=ROUTED_METHODS, strict_slashes=False)
+@limit_failed_authentication
 @slash_required
-@negotiated
+@negotiated()
 @token_auth.login_required(role=LINKS_ROLE)
-@allowed_methods
+@allowed_methods(LIST_METHODS, "Portfolio Link List")
 @with_portfolio
-@parser.use_args(LinkListArgs(), location="query")
-def list_links(portfolio, args):
-    """List a portfolio's links, filtered, searched, ordered and paginated."""
+def list_links(portfolio):
+    """List a portfolio's links (GET), or add one (POST)."""
+    if request.method == "POST":
+        return create_link(portfolio)
+    args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
     page = paginate(query, args, portfolio)
     return REPRESENTATIONS[g.representation](portfolio, page)
+
+
+create_link = api_writes.write_view(LinkIn, idempotent=True)(api_writes.create)
+WRITES = {
+    "PUT": api_writes.write_view(lambda: LinkIn(partial=PUT_KEEPS))(api_writes.replace),
+    "PATCH": api_writes.write_view(lambda: LinkIn(partial=True))(api_writes.patch),
+    "DELETE": api_writes.write_view()(api_writes.remove),
+}
+
+
+@bp.route(DETAIL, methods=ROUTED_METHODS, strict_slashes=False)
+@limit_failed_authentication
+@slash_required
+@negotiated("json", "html")
+@token_auth.login_required(role=LINKS_ROLE)
+@allowed_methods(DETAIL_METHODS, "Portfolio Link Instance")
+@with_portfolio
+@with_link
+def link_detail(portfolio, link):
+    """Show one link (GET), replace it (PUT), change some fields (PATCH) or delete it."""
+    if request.method in WRITES:
+        return WRITES[request.method](portfolio, link)
+    return represent_link(link)
+
+
+@bp.route(DETAIL + "move/", methods=ROUTED_METHODS, strict_slashes=False)
+@limit_failed_authentication
+@slash_required
+@negotiated("json", "html")
+@token_auth.login_required(role=LINKS_ROLE)
+@allowed_methods(MOVE_METHODS, "Portfolio Link Move")
+@with_portfolio
+@with_link
+@api_writes.write_view(MoveIn, idempotent=True)
+def move_link(portfolio, link, data):
+    """Move a link before or after another one, or to the first or last place."""
+    return api_writes.move(portfolio, link, data)
 
 
 @bp.errorhandler(InvalidQuery)
@@ -153,9 +125,12 @@ def show_invalid_query(error):
     return render_template("links/page.html", **context), 400
 
 
+# A malformed id's path is redirected too: the 404 comes after the redirect, as in DRF.
 @bp.route("/portfolios/<portfolio_id>/links", methods=ROUTED_METHODS)
-def add_trailing_slash(portfolio_id):
-    """Redirect a malformed id's path too: the 404 comes after the redirect, as in DRF."""
+@bp.route("/portfolios/<portfolio_id>/links/<link_id>", methods=ROUTED_METHODS)
+@bp.route("/portfolios/<portfolio_id>/links/<link_id>/move", methods=ROUTED_METHODS)
+def add_trailing_slash(**ids):
+    """Redirect a links path that lacks its trailing slash, whatever its ids."""
     return redirect_with_slash()
 
 
@@ -168,11 +143,14 @@ def not_found(rest):
 
 @bp.after_request
 def add_endpoint_headers(response):
-    """Give every answer of the list endpoint its caching headers, and 304 when unchanged."""
+    """Give every answer of a links URL its caching headers; the list a weak ETag and 304."""
     # Not on the redirect to the slashed path: that URL answers every method with a redirect.
-    if request.endpoint == "links.list_links" and response.status_code not in (301, 308):
+    endpoint = (request.endpoint or "").removeprefix("links.")
+    if endpoint in ALLOWED and response.status_code not in (301, 308):
         response.headers.update(ENDPOINT_HEADERS)
-        if response.status_code == 200:
+        response.headers["Allow"] = ", ".join(ALLOWED[endpoint])
+        listed = endpoint == "list_links" and request.method in ("GET", "HEAD")
+        if listed and response.status_code == 200 and not response.is_streamed:
             response.add_etag(weak=True)
             response = response.make_conditional(request)
     return response

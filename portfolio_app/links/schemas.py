@@ -1,5 +1,6 @@
 """Dump-only schemas for links and their image data, in the field order of SPEC section 4."""
 
+import hashlib
 from datetime import UTC
 
 from marshmallow import Schema, fields
@@ -8,13 +9,18 @@ from marshmallow.experimental.context import Context
 from ..media import human_readable_size, media_url_prefix, prefixed_media_url
 
 
+def timestamp_text(value):
+    """Return a time as SPEC 4 writes it: UTC, six fractional digits and Z (or None)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 class Timestamp(fields.Field):
     """UTC, ISO 8601, always six fractional digits and Z: 2026-01-12T16:43:37.941799Z."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        return timestamp_text(value)
 
 
 class MediaURL(fields.Field):
@@ -62,6 +68,7 @@ class LinkSchema(ObjectSchema):
     updated_at = Timestamp()
 
 
+link_schema = LinkSchema()
 links_schema = LinkSchema(many=True)
 
 
@@ -69,3 +76,19 @@ def dump_links(links, host_url):
     """Return the links as JSON-ready dicts; media URLs are made absolute with host_url."""
     with Context({"media_prefix": media_url_prefix(host_url)}):
         return links_schema.dump(links)
+
+
+def dump_link(link, host_url):
+    """Return one link as a JSON-ready dict, as dump_links does."""
+    with Context({"media_prefix": media_url_prefix(host_url)}):
+        return link_schema.dump(link)
+
+
+def link_etag(link):
+    """Return a link's strong ETag value: it changes whenever the link does."""
+    # From what the link is, not from a response body: absolute URLs in the body depend on
+    # the host asked, and the same link read through two hosts is still unchanged. Every
+    # change sets updated_at; the fields are in too, so no two states can share a tag.
+    state = (link.id, timestamp_text(link.updated_at), link.name, link.url, link.description)
+    digest = hashlib.sha256(repr((*state, link.image_id)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
