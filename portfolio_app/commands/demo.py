@@ -39,11 +39,8 @@ def demo(base_url):
         portfolio = _demo_portfolio(stored)
         key = issue_token(user)
         db.session.commit()
-    count = db.session.scalar(
-        db.select(db.func.count()).select_from(Link).where(Link.portfolio_id == portfolio.id)
-    )
     url = f"{base_url.rstrip('/')}/api/portfolios/{portfolio.id}/links/"
-    click.echo(f"{portfolio.name} {portfolio.id}: {count} links")
+    click.echo(f"{portfolio.name} {portfolio.id}: {portfolio.link_count} links")
     click.echo(f"Login:  {DEMO_USERNAME} / {password}")
     click.echo(f"Token:  {key}")
     click.echo(f'Try:    curl -H "Authorization: Token {key}" {url}')
