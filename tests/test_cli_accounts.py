@@ -5,14 +5,16 @@ import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from portfolio_app.auth import hash_token_key
+from portfolio_app.auth import check_password, hash_token_key
 from portfolio_app.errors import APIError
 from portfolio_app.extensions import db
 from portfolio_app.models import ApiToken
-from tests.test_cli import caller_of, invoke
+from tests.test_cli import assert_fails, caller_of, get_user, invoke
+from tests.test_pages import log_in
 
 URL = "/api/portfolios/{}/links/"
 PASSWORD = "correct horse battery staple"
@@ -204,3 +206,276 @@ def test_an_error_recording_the_use_never_fails_the_request(
     assert response.json["count"] == 0
     assert "use not recorded" in caplog.text
     assert token_of(app, key).last_used_at is None
+
+
+def test_migration_0004_goes_down_and_up_keeping_the_tokens(app, runner, make_user, make_token):
+    user = make_user("olga")
+    key = make_token(user)
+    set_token(app, key, last_used_at=datetime(2026, 1, 2, tzinfo=UTC))
+    with app.app_context():
+        flask_migrate.downgrade(revision="0003")
+        db.session.remove()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("api_tokens")}
+        assert {"prefix", "last_used_at"}.isdisjoint(columns)
+        assert db.session.execute(sa.text("SELECT count(*) FROM api_tokens")).scalar() == 1
+        db.session.remove()
+        flask_migrate.upgrade()
+        db.session.remove()
+    # A token issued before the prefix was kept: no prefix, never used since, still valid.
+    _, rows = table(invoke(runner, "tokens", "list", "olga"))
+    assert [row[1:2] + row[3:] for row in rows] == [["-", "never"]]
+    assert caller_of(app, key) == user.id
+    assert token_of(app, key).last_used_at is not None
+
+
+# tokens list
+
+
+def test_tokens_list_shows_active_tokens_without_their_keys(
+    app, api, portfolio, runner, make_user, make_token
+):
+    user = make_user("pam")
+    used, unused, revoked = make_token(user), make_token(user), make_token(user)
+    make_token(make_user("someone-else"))
+    assert invoke(runner, "tokens", "revoke", revoked).exit_code == 0
+    assert api(URL.format(portfolio.id), token=used).status_code == 200
+    result = invoke(runner, "tokens", "list", "pam")
+    header, rows = table(result)
+    assert header == ["id", "prefix", "created", "last_used"]
+    assert [row[:2] for row in rows] == [[str(token_of(app, k).id), k[:8]] for k in (used, unused)]
+    assert all(TIMESTAMP.match(row[2]) for row in rows)
+    assert rows[0][3] == token_of(app, used).last_used_at.isoformat(
+        timespec="microseconds"
+    ).replace("+00:00", "Z")
+    assert rows[1][3] == "never"
+    for key in (used, unused, revoked):
+        assert key not in result.output and hash_token_key(key) not in result.output
+    assert result.stderr == ""
+
+
+def test_tokens_list_all_adds_revoked_tokens_and_when(app, runner, make_user, make_token):
+    user = make_user("quinn")
+    kept, revoked = make_token(user), make_token(user)
+    assert invoke(runner, "tokens", "revoke", revoked).exit_code == 0
+    header, rows = table(invoke(runner, "tokens", "list", "quinn", "--all"))
+    assert header == ["id", "prefix", "created", "last_used", "revoked"]
+    assert [row[1] for row in rows] == [kept[:8], revoked[:8]]
+    assert rows[0][4] == "-"
+    assert TIMESTAMP.match(rows[1][4])
+
+
+def test_tokens_list_of_a_user_without_tokens_is_the_header_alone(runner, make_user):
+    make_user("rita")
+    assert invoke(runner, "tokens", "list", "rita").stdout == "id\tprefix\tcreated\tlast_used\n"
+
+
+def test_tokens_list_refuses_an_unknown_user(runner):
+    assert_fails(invoke(runner, "tokens", "list", "nobody"), "No user named 'nobody'.")
+
+
+# tokens revoke
+
+
+def test_tokens_revoke_by_id(app, runner, make_user, make_token):
+    user = make_user("sam")
+    key, other = make_token(user), make_token(user)
+    token_id = token_of(app, key).id
+    result = invoke(runner, "tokens", "revoke", "--id", token_id)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert f"Revoked token {token_id} of sam." in result.stderr
+    assert not authenticates(app, key)
+    assert authenticates(app, other)
+    assert_fails(invoke(runner, "tokens", "revoke", "--id", token_id), "No active token has id")
+
+
+@pytest.mark.parametrize("token_id", ["0", "-1", "999", str(2**63), str(2**70)])
+def test_tokens_revoke_refuses_an_unknown_id(app, runner, make_user, make_token, token_id):
+    key = make_token(make_user())
+    result = invoke(runner, "tokens", "revoke", "--id", token_id)
+    assert_fails(result, f"No active token has id {token_id}.")
+    assert authenticates(app, key)
+
+
+def test_tokens_revoke_refuses_an_id_that_is_not_a_number(runner):
+    assert_fails(invoke(runner, "tokens", "revoke", "--id", "one"), "'--id'", exit_code=2)
+
+
+def test_tokens_revoke_by_a_prefix_that_names_one_active_token(app, runner, make_user, make_token):
+    user = make_user("tess")
+    key, other, revoked = make_token(user), make_token(user), make_token(user)
+    set_token(app, key, prefix="abcd1234")
+    set_token(app, other, prefix="abcd5678")
+    set_token(app, revoked, prefix="abcd1299", revoked_at=datetime.now(UTC))
+    result = invoke(runner, "tokens", "revoke", "--prefix", "abcd12")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert not authenticates(app, key)
+    assert authenticates(app, other)
+
+
+def test_tokens_revoke_by_a_prefix_several_tokens_share_lists_their_ids(
+    app, runner, make_user, make_token
+):
+    user = make_user("uma")
+    first, second = make_token(user), make_token(user)
+    set_token(app, first, prefix="abcd1234")
+    set_token(app, second, prefix="abcd5678")
+    ids = [token_of(app, key).id for key in (first, second)]
+    result = invoke(runner, "tokens", "revoke", "--prefix", "abcd")
+    assert_fails(
+        result, f"2 active tokens have a key starting with 'abcd' (ids {ids[0]}, {ids[1]})"
+    )
+    assert authenticates(app, first) and authenticates(app, second)
+
+
+@pytest.mark.parametrize("prefix", ["%", "_", "ffffffff", "a%", "\\"])
+def test_tokens_revoke_by_an_unknown_prefix_fails(app, runner, make_user, make_token, prefix):
+    key = make_token(make_user())
+    set_token(app, key, prefix="abcd1234")
+    assert_fails(
+        invoke(runner, "tokens", "revoke", "--prefix", prefix), "No active token has a key"
+    )
+    assert authenticates(app, key)
+
+
+def test_tokens_revoke_by_a_prefix_with_undecodable_bytes_fails(runner):
+    result = invoke(runner, "tokens", "revoke", "--prefix", "ab\udcff")
+    assert_fails(result, "No active token has a key")
+
+
+@pytest.mark.parametrize("prefix", ["", "abcd12345"])
+def test_tokens_revoke_refuses_a_prefix_of_the_wrong_length(runner, prefix):
+    assert_fails(
+        invoke(runner, "tokens", "revoke", "--prefix", prefix), "1 to 8 characters", exit_code=2
+    )
+
+
+@pytest.mark.parametrize("args", [[], ["0" * 40, "--id", "1"], ["--id", "1", "--prefix", "abcd"]])
+def test_tokens_revoke_takes_exactly_one_way_of_naming_the_token(
+    runner, make_user, make_token, args
+):
+    make_token(make_user())
+    result = invoke(runner, "tokens", "revoke", *args)
+    assert_fails(result, "Name the token by one of KEY, --id or --prefix.", exit_code=2)
+
+
+# users set-password
+
+
+def test_users_set_password_from_stdin(app, runner, make_user):
+    make_user("vera", password="old password")
+    result = invoke(runner, "users", "set-password", "vera", "--password-stdin", input="new one\n")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "Changed the password of vera" in result.stderr
+    user = get_user(app, "vera")
+    assert check_password(user.password_hash, "new one")
+    assert not check_password(user.password_hash, "old password")
+
+
+def test_users_set_password_gives_a_token_only_user_a_password(app, runner, client, make_user):
+    make_user("walt")
+    invoke(runner, "users", "set-password", "walt", "--password-stdin", input=f"{PASSWORD}\n")
+    assert log_in(client, "walt").status_code == 302
+
+
+def test_users_set_password_prompts_twice_without_echo(app, runner, make_user):
+    make_user("xena", password="old password")
+    result = invoke(runner, "users", "set-password", "xena", input="first\nsecond\nthird\nthird\n")
+    # The test runner writes a line to stdout for each hidden input; a terminal does not.
+    assert (result.exit_code, result.stdout.strip()) == (0, "")
+    assert "New password" in result.stderr and "do not match" in result.stderr
+    for typed in ("first", "second", "third"):
+        assert typed not in result.output
+    assert check_password(get_user(app, "xena").password_hash, "third")
+
+
+@pytest.mark.parametrize("stdin", ["\n", ""])
+def test_users_set_password_refuses_an_empty_password(app, runner, make_user, stdin):
+    make_user("yann", password="old password")
+    result = invoke(runner, "users", "set-password", "yann", "--password-stdin", input=stdin)
+    assert_fails(result, "password read from stdin is empty")
+    assert check_password(get_user(app, "yann").password_hash, "old password")
+
+
+def test_users_set_password_refuses_an_unknown_user(runner):
+    result = invoke(runner, "users", "set-password", "nobody", "--password-stdin", input="x\n")
+    assert_fails(result, "No user named 'nobody'.")
+
+
+def test_a_password_change_ends_the_users_sessions(app, runner, client, make_user):
+    make_user("zoe", password=PASSWORD)
+    assert log_in(client, "zoe").status_code == 302
+    assert client.get("/").status_code == 200
+    invoke(runner, "users", "set-password", "zoe", "--password-stdin", input=f"{PASSWORD}\n")
+    response = client.get("/")  # the same password, but a new hash: the session is over
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert log_in(client, "zoe").status_code == 302  # and a new one starts
+
+
+# users deactivate / activate
+
+
+def test_users_deactivate_and_activate_are_idempotent(app, runner, make_user):
+    make_user("abel")
+    steps = [
+        ("deactivate", "abel is now inactive.", False),
+        ("deactivate", "abel is already inactive.", False),
+        ("activate", "abel is now active.", True),
+        ("activate", "abel is already active.", True),
+    ]
+    for command, message, active in steps:
+        result = invoke(runner, "users", command, "abel")
+        assert (result.exit_code, result.stdout) == (0, "")
+        assert message in result.stderr
+        assert get_user(app, "abel").is_active is active
+
+
+def test_a_deactivated_user_loses_sessions_and_tokens(
+    app, api, runner, client, portfolio, make_user, make_token
+):
+    make_user("bea", password=PASSWORD)
+    key = make_token(get_user(app, "bea"))
+    assert log_in(client, "bea").status_code == 302
+    assert invoke(runner, "users", "deactivate", "bea").exit_code == 0
+    assert client.get("/").status_code == 302
+    response = api(URL.format(portfolio.id), token=key)
+    assert (response.status_code, response.json) == (401, {"detail": "User inactive or deleted."})
+    assert invoke(runner, "users", "activate", "bea").exit_code == 0
+    assert api(URL.format(portfolio.id), token=key).status_code == 200
+
+
+@pytest.mark.parametrize("command", ["activate", "deactivate"])
+def test_users_activate_and_deactivate_refuse_an_unknown_user(runner, command):
+    assert_fails(invoke(runner, "users", command, "nobody"), "No user named 'nobody'.")
+
+
+# users list
+
+
+def test_users_list(app, runner, make_user):
+    first = make_user("carl", staff=True, permissions=(4242, 7))
+    second = make_user("dora", staff=False, admin=True, active=False, permissions=())
+    result = invoke(runner, "users", "list")
+    header, rows = table(result)
+    assert header == ["id", "username", "active", "staff", "admin", "permissions"]
+    assert rows == [
+        [str(first.id), "carl", "yes", "yes", "no", "7,4242"],
+        [str(second.id), "dora", "no", "no", "yes", "-"],
+    ]
+    assert result.stderr == ""
+
+
+def test_users_list_escapes_what_would_break_a_line_or_a_terminal(app, runner):
+    name = "tab\there\nnew\\line\x1b[31m\u200cگیت"
+    assert invoke(runner, "users", "create", name).exit_code == 0
+    result = invoke(runner, "users", "list")
+    _, rows = table(result)
+    assert rows[0][1] == "tab\\there\\nnew\\\\line\\x1b[31m\u200cگیت"
+    assert "\x1b" not in result.stdout
+
+
+def test_users_list_with_no_users_is_the_header_alone(runner):
+    assert (
+        invoke(runner, "users", "list").stdout
+        == "id\tusername\tactive\tstaff\tadmin\tpermissions\n"
+    )
