@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portfolio_app.auth import check_password, hash_token_key
 from portfolio_app.errors import APIError
 from portfolio_app.extensions import db
-from portfolio_app.models import ApiToken
+from portfolio_app.models import ApiToken, Portfolio
 from tests.test_cli import assert_fails, caller_of, get_user, invoke
 from tests.test_pages import log_in
 
@@ -479,3 +479,57 @@ def test_users_list_with_no_users_is_the_header_alone(runner):
         invoke(runner, "users", "list").stdout
         == "id\tusername\tactive\tstaff\tadmin\tpermissions\n"
     )
+
+
+# portfolios list / rename
+
+
+def test_portfolios_list_reads_the_kept_link_count(
+    app, runner, make_portfolio, make_link, count_queries
+):
+    first, second = make_portfolio("پروژه‌ها"), make_portfolio("tab\tname")
+    for _ in range(3):
+        make_link(first)
+    with count_queries() as counter:
+        header, rows = table(invoke(runner, "portfolios", "list"))
+    assert header == ["id", "name", "links"]
+    assert rows == [[str(first.id), "پروژه‌ها", "3"], [str(second.id), "tab\\tname", "0"]]
+    assert not any("links" in re.findall(r"FROM (\w+)", s) for s in counter.statements)
+    with app.app_context():  # the column itself is what is shown
+        db.session.execute(sa.update(Portfolio).values(link_count=42))
+        db.session.commit()
+    _, rows = table(invoke(runner, "portfolios", "list"))
+    assert [row[2] for row in rows] == ["42", "42"]
+
+
+def test_portfolios_rename(app, runner, make_portfolio):
+    portfolio = make_portfolio("Old")
+    result = invoke(runner, "portfolios", "rename", portfolio.id, "گیت\u200cهاب")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert f"Renamed portfolio {portfolio.id} from 'Old' to" in result.stderr
+    with app.app_context():
+        assert db.session.get(Portfolio, portfolio.id).name == "گیت\u200cهاب"
+
+
+@pytest.mark.parametrize("command", ["create", "rename"])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "NAME: This field may not be blank."),
+        (" \t", "NAME: This field may not be blank."),
+        ("a\x00b", "NAME: Null characters are not allowed."),
+        ("x" * 1001, "NAME: Ensure this field has no more than 1000 characters."),
+    ],
+)
+def test_portfolio_names_follow_one_rule(app, runner, make_portfolio, command, name, message):
+    portfolio = make_portfolio("Kept")
+    args = [portfolio.id, name] if command == "rename" else [name]
+    assert_fails(invoke(runner, "portfolios", command, *args), message, exit_code=2)
+    with app.app_context():
+        assert db.session.scalars(db.select(Portfolio.name)).all() == ["Kept"]
+
+
+@pytest.mark.parametrize("portfolio_id", ["0", "999", str(2**63), str(2**70), "-3"])
+def test_portfolios_rename_refuses_an_unknown_portfolio(runner, portfolio_id):
+    result = invoke(runner, "portfolios", "rename", "--", portfolio_id, "New")
+    assert_fails(result, f"No portfolio with id {portfolio_id}.")
