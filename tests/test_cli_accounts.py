@@ -358,6 +358,31 @@ def test_tokens_revoke_takes_exactly_one_way_of_naming_the_token(
     assert_fails(result, "Name the token by one of KEY, --id or --prefix.", exit_code=2)
 
 
+# demo
+
+
+def test_demo_revokes_the_earlier_demo_tokens(app, runner, make_user, make_token):
+    first = invoke(runner, "demo")
+    assert first.exit_code == 0 and "earlier demo token" not in first.stderr
+    issued_by_hand = make_token(get_user(app, "demo"))
+    second = invoke(runner, "demo")
+    assert second.exit_code == 0, second.output
+    assert "Revoked 2 earlier demo tokens." in second.stderr
+    assert "Revoked" not in second.stdout
+    keys = [r.stdout.splitlines()[2].removeprefix("Token:  ") for r in (first, second)]
+    assert not authenticates(app, keys[0]) and not authenticates(app, issued_by_hand)
+    assert authenticates(app, keys[1])
+    third = invoke(runner, "demo")
+    assert "Revoked 1 earlier demo token." in third.stderr
+
+
+def test_demo_leaves_other_users_tokens_alone(app, runner, make_user, make_token):
+    key = make_token(make_user("not-demo"))
+    assert invoke(runner, "demo").exit_code == 0
+    assert invoke(runner, "demo").exit_code == 0
+    assert authenticates(app, key)
+
+
 # users set-password
 
 
@@ -533,3 +558,47 @@ def test_portfolio_names_follow_one_rule(app, runner, make_portfolio, command, n
 def test_portfolios_rename_refuses_an_unknown_portfolio(runner, portfolio_id):
     result = invoke(runner, "portfolios", "rename", "--", portfolio_id, "New")
     assert_fails(result, f"No portfolio with id {portfolio_id}.")
+
+
+# Help texts
+
+
+def summaries(runner, *group):
+    """Return each command's summary in a group's --help listing, 80 columns wide."""
+    result = runner.invoke(args=[*group, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    listing = result.stdout.split("\nCommands:\n", 1)[1]
+    rows, name = {}, None
+    for line in listing.splitlines():
+        if line.startswith("    "):  # a summary wrapped onto the next line
+            rows[name] += " " + line.strip()
+        else:
+            name, _, summary = line.strip().partition(" ")
+            rows[name] = summary.strip()
+    return rows
+
+
+@pytest.mark.parametrize("group", ["users", "tokens", "portfolios"])
+def test_every_command_summary_is_whole(app, runner, group):
+    commands = app.cli.get_command(None, group).commands
+    listed = summaries(runner, group)
+    assert set(listed) == set(commands)
+    for name, summary in listed.items():
+        first_paragraph = " ".join(commands[name].help.split("\n\n")[0].split())
+        assert summary == first_paragraph, name
+        assert summary.endswith(".") and not summary.endswith(("...", "e.g.")), name
+        assert summary.count("(") == summary.count(")"), name
+
+
+def test_the_group_summaries_are_whole(runner):
+    listed = summaries(runner)
+    for name in ("users", "tokens", "portfolios", "demo"):
+        assert listed[name].endswith(".") and not listed[name].endswith("..."), name
+
+
+def test_the_help_says_what_permission_4242_is(runner):
+    assert "4242: list and manage links" in summaries(runner, "users")["grant"]
+    group_help = runner.invoke(args=["users", "--help"]).stdout
+    assert "Permission 4242 lets a staff user list and manage portfolio links" in " ".join(
+        group_help.split()
+    )
