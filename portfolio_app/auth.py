@@ -2,8 +2,11 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from argon2 import PasswordHasher
@@ -11,15 +14,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_httpauth import HTTPTokenAuth
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import ValidationError
 
-from .errors import APIError
+from .errors import DATABASE_UNAVAILABLE, APIError
 from .extensions import db
-from .models import ApiToken, User, UserPermission
+from .models import ApiToken, User, UserPermission, utcnow
 
 LINKS_ROLE = "list-portfolio-links"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+log = logging.getLogger(__name__)
 _password_hasher = PasswordHasher()
 
 
@@ -98,6 +103,7 @@ def verify_token(_parsed_by_flask_httpauth):
     caller = Caller(row.User, row.holds_permission)
     if not caller.user.is_active:
         raise unauthorized("User inactive or deleted.")
+    record_token_use(row.token_id, row.last_used_at)
     return caller
 
 
@@ -189,17 +195,77 @@ _HOLDS_LINKS_PERMISSION = (
 )
 # One statement: the user and whether they hold the links permission.
 _CALLER_BY_ID = select(User, _HOLDS_LINKS_PERMISSION).where(User.id == bindparam("user_id"))
-# One statement: the token's user, the permission, and the stored hash to compare.
+# One statement: the token's user, the permission, the stored hash to compare, and what
+# record_token_use needs to know.
 _CALLER_BY_TOKEN = (
-    select(User, _HOLDS_LINKS_PERMISSION, ApiToken.key_hash)
+    select(
+        User,
+        _HOLDS_LINKS_PERMISSION,
+        ApiToken.key_hash,
+        ApiToken.id.label("token_id"),
+        ApiToken.last_used_at,
+    )
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.key_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)
+# Stamps the token unless a request stamped it since it was read (the interval check again)
+# or is stamping it now: on PostgreSQL a row another transaction holds is skipped, not waited
+# for (SQLite has no row locks; there the whole write is skipped when the file is locked).
+_RECORD_TOKEN_USE = (
+    update(ApiToken)
+    .where(
+        ApiToken.id.in_(
+            select(ApiToken.id)
+            .where(
+                ApiToken.id == bindparam("token_id"),
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= bindparam("stale")),
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(last_used_at=bindparam("now"))
 )
 
 
 def _find_caller(statement, **parameters):
     parameters["permission"] = current_app.config["LINKS_PERMISSION_CODE"]
     return db.session.execute(statement, parameters).first()
+
+
+def record_token_use(token_id, last_used_at):
+    """Stamp a token's last use, at most once per TOKEN_LAST_USED_INTERVAL; never fail."""
+    now = utcnow()
+    interval = timedelta(seconds=current_app.config["TOKEN_LAST_USED_INTERVAL"])
+    if last_used_at is not None and now - last_used_at < interval:
+        return  # the common case: a read stays a read
+    # Its own short transaction on its own connection: the request's session stays
+    # read-only, and a failure here is the request's business no further.
+    try:
+        with db.engine.connect() as connection, _no_lock_waits(connection):
+            parameters = {"token_id": token_id, "now": now, "stale": now - interval}
+            connection.execute(_RECORD_TOKEN_USE, parameters)
+            connection.commit()
+    except DATABASE_UNAVAILABLE as error:  # locked, timed out, gone: next time, then
+        log.debug("token %s: use not recorded: %s", token_id, error)
+    except SQLAlchemyError:  # a bug, yet the caller is authenticated all the same
+        log.warning("token %s: use not recorded", token_id, exc_info=True)
+
+
+@contextmanager
+def _no_lock_waits(connection):
+    """Make a SQLite connection give up at once on a locked file, for the block's time."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # A write lock held by an import lasts seconds; the usual busy timeout would hold the
+    # request that long just to record a time the next request can record as well.
+    waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        connection.rollback()  # a failed write's transaction; nothing after a commit
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited)}")
 
 
 def hash_token_key(key):
@@ -216,7 +282,8 @@ def new_token_key():
 def issue_token(user):
     """Create a token for user and return its key, the only time the key exists."""
     key = new_token_key()
-    db.session.add(ApiToken(user=user, key_hash=hash_token_key(key)))
+    token = ApiToken(user=user, key_hash=hash_token_key(key), prefix=key[: ApiToken.PREFIX_LENGTH])
+    db.session.add(token)
     return key
 
 

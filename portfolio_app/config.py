@@ -42,6 +42,9 @@ class Defaults:
     # Failed token checks from one client address before 429 (guessing keys is pointless
     # at 160 bits, but a storm of them is still load).
     TOKEN_FAILURE_LIMIT = "60 per minute"
+    # Seconds within which a token's use is not recorded again (api_tokens.last_used_at):
+    # a client calling steadily costs one write per interval, not one per request.
+    TOKEN_LAST_USED_INTERVAL = 60
     # PostgreSQL: give up on a connection or a statement rather than hold a worker.
     DATABASE_CONNECT_TIMEOUT = 3
     DATABASE_STATEMENT_TIMEOUT_MS = 5000
@@ -76,6 +79,7 @@ ENVIRONMENT_SETTINGS = {
     "LOGIN_FAILURE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
     "TOKEN_FAILURE_LIMIT": str,
+    "TOKEN_LAST_USED_INTERVAL": int,
     "LOG_FORMAT": str,
     "LOG_LEVEL": str,
     "DATABASE_STATEMENT_TIMEOUT_MS": int,

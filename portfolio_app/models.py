@@ -99,9 +99,16 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    # The key's first characters, to tell tokens apart in `tokens list` (32 of its 160
+    # bits, as GitHub shows); None for tokens issued before migration 0004.
+    PREFIX_LENGTH = 8
+
     # SHA-256 of the key: the key itself is shown once and never stored.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str | None] = mapped_column(String(PREFIX_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once per TOKEN_LAST_USED_INTERVAL (auth.record_token_use).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")

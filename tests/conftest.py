@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from portfolio_app import create_app
-from portfolio_app.auth import hash_password, issue_token
+from portfolio_app.auth import hash_password, hash_token_key, issue_token
 from portfolio_app.extensions import db
-from portfolio_app.models import Link, Portfolio, User, UserPermission
+from portfolio_app.models import ApiToken, Link, Portfolio, User, UserPermission
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -166,11 +166,16 @@ def make_user(app):
 
 @pytest.fixture
 def make_token(app):
-    """Issue a token for a user and return its key."""
+    """Issue a token for a user and return its key; last_used_at records a use already made."""
 
-    def make_token(user):
+    def make_token(user, *, last_used_at=None):
         with app.app_context():
             key = issue_token(db.session.get(User, user.id))
+            db.session.flush()
+            token = db.session.scalars(
+                sa.select(ApiToken).where(ApiToken.key_hash == hash_token_key(key))
+            ).one()
+            token.last_used_at = last_used_at
             db.session.commit()
         return key
 
@@ -199,8 +204,13 @@ def make_link(app):
 
 @pytest.fixture
 def staff_key(make_user, make_token):
-    """The key of an active staff user holding permission 4242."""
-    return make_token(make_user())
+    """The key of an active staff user holding permission 4242, in steady use.
+
+    Its use was recorded just now, so within TOKEN_LAST_USED_INTERVAL a request does not
+    record it again: statement counts are those of a read. The write the first use makes is
+    tested in test_cli_accounts.py.
+    """
+    return make_token(make_user(), last_used_at=datetime.now(UTC))
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """Look-ups and clean-up the command groups share."""
 
+import re
 from contextlib import contextmanager
 
 import click
 
 from .. import media
 from ..extensions import db
+from ..links.schemas import Timestamp
 from ..models import ID_MAX, Portfolio, User
 
 
@@ -37,3 +39,34 @@ def removing_on_failure(images):
             media.delete_image_files(image)
         db.session.rollback()
         raise
+
+
+# Backslash and the control characters (tab and line breaks among them): in a listing each
+# is written as an escape, so a row is one line of tab-separated fields whatever a name
+# holds, and no name sends control sequences to the terminal.
+_NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_TIMESTAMP = Timestamp()
+
+
+def table_field(value):
+    """Return value as one field of a listing: \\t, \\n, \\r, \\\\ or \\xNN for what needs it."""
+    return _NEEDS_ESCAPE.sub(
+        lambda match: _ESCAPES.get(match[0]) or f"\\x{ord(match[0]):02x}", str(value)
+    )
+
+
+def echo_table(header, rows):
+    """Print a header line, then a line per row: tab-separated fields (table_field)."""
+    for row in (header, *rows):
+        click.echo("\t".join(table_field(value) for value in row))
+
+
+def timestamp(value, none="-"):
+    """Return value as the API writes timestamps (2026-01-12T16:43:37.941799Z), none if None."""
+    return none if value is None else _TIMESTAMP._serialize(value, None, None)
+
+
+def yes_no(flag):
+    """Return "yes" or "no": a listing's boolean field."""
+    return "yes" if flag else "no"

@@ -31,19 +31,24 @@ DEMO_PORTFOLIO = "Demo portfolio"
 )
 @with_appcontext
 def demo(base_url):
-    """Set up a demo portfolio and staff user "demo"; print a new password, token and curl."""
+    """Set up a demo portfolio, staff user and token to try.
+
+    Creates the portfolio "Demo portfolio" (once) and the staff user "demo" holding 4242;
+    each run gives "demo" a new password and a new token, revokes its earlier tokens, and
+    prints them with a ready curl line.
+    """
     password = secrets.token_urlsafe(12)
     user = _demo_user(password)
     stored = []
     with removing_on_failure(stored):
         portfolio = _demo_portfolio(stored)
+        revoked = _revoke_tokens(user)
         key = issue_token(user)
         db.session.commit()
-    count = db.session.scalar(
-        db.select(db.func.count()).select_from(Link).where(Link.portfolio_id == portfolio.id)
-    )
+    if revoked:
+        click.echo(f"Revoked {revoked} earlier demo token{'s' if revoked > 1 else ''}.", err=True)
     url = f"{base_url.rstrip('/')}/api/portfolios/{portfolio.id}/links/"
-    click.echo(f"{portfolio.name} {portfolio.id}: {count} links")
+    click.echo(f"{portfolio.name} {portfolio.id}: {portfolio.link_count} links")
     click.echo(f"Login:  {DEMO_USERNAME} / {password}")
     click.echo(f"Token:  {key}")
     click.echo(f'Try:    curl -H "Authorization: Token {key}" {url}')
@@ -61,6 +66,15 @@ def _demo_user(password):
     if code not in {permission.code for permission in user.permissions}:
         user.permissions.append(UserPermission(code=code))
     return user
+
+
+def _revoke_tokens(user):
+    """Revoke the user's active tokens, so that only the key printed now works; count them."""
+    now, revoked = utcnow(), 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at, revoked = now, revoked + 1
+    return revoked
 
 
 def _demo_portfolio(stored):
