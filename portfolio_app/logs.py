@@ -8,6 +8,8 @@ import uuid
 
 from flask import g, has_request_context, request
 
+from .auth import token_auth
+
 log = logging.getLogger("portfolio_app.requests")
 # A client's own request id is kept only if it is short and plain: logs take no markup.
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}\Z")
@@ -76,7 +78,7 @@ def finish_request(response):
     """Return the request id in a header and log the request in one line."""
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
-    caller = g.get("flask_httpauth_user")
+    caller = token_auth.current_user()
     duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     # The path only: query strings hold search terms, and nothing here may hold a key.
     log.info(

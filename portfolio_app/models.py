@@ -47,12 +47,18 @@ class UTCDateTime(TypeDecorator):
 ID_MAX = 2**63 - 1
 
 
+def int_from_digits(text):
+    """Return the integer of "-?[0-9]+" text; past 64 bits either way, plus or minus 10**19."""
+    # int() refuses strings of over 4,300 digits; anything past 19 digits is out of range.
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("-").lstrip("0") or "0"
+    return sign * (int(digits) if len(digits) <= 19 else 10**19)
+
+
 def id_from_digits(digits):
     """Return the id an ASCII digit string names, or None past ID_MAX."""
-    # int() refuses strings of over 4,300 digits; anything past 19 is out of range anyway.
-    significant = digits.lstrip("0") or "0"
-    number = int(significant) if len(significant) <= 19 else None
-    return number if number is not None and number <= ID_MAX else None
+    number = int_from_digits(digits)
+    return number if number <= ID_MAX else None
 
 
 # SQLite gives auto-increment ids only to INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.

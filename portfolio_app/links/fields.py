@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from marshmallow import ValidationError, fields
 
-from ..models import ID_MAX
+from ..models import ID_MAX, int_from_digits
 from ..text import normalise
 
 INT64_MIN, INT64_MAX = -(ID_MAX + 1), ID_MAX
@@ -34,7 +34,7 @@ class Integer64(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not _INTEGER.match(value):
             raise ValidationError(self.message)
-        number = _parse_integer(value)
+        number = int_from_digits(value)
         if number < self.minimum:
             raise ValidationError(self.message)
         if number > self.maximum:
@@ -42,13 +42,6 @@ class Integer64(fields.Field):
                 return self.maximum
             raise ValidationError(f"Must be at most {self.maximum}.")
         return number
-
-
-def _parse_integer(text):
-    # int() refuses strings of over 4,300 digits; anything past 19 digits is out of range.
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("-").lstrip("0") or "0"
-    return sign * (int(digits) if len(digits) <= 19 else 10**19)
 
 
 class Flag(fields.Field):

@@ -160,7 +160,3 @@ def sort_clauses(keys, reverse=False):
         column.desc() if descending != reverse else column.asc() for column, descending in keys
     )
 
-
-def ordering_clauses(ordering):
-    """Return ORDER BY clauses for [(field, descending), ...], ending with the id tiebreaker."""
-    return sort_clauses(ordering_keys(ordering))
