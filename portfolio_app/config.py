@@ -67,6 +67,7 @@ ENVIRONMENT_SETTINGS = {
     "MEDIA_URL": str,
     "LINKS_DEFAULT_LIMIT": int,
     "LINKS_MAX_LIMIT": int,
+    "LINKS_MAX_SEARCH_TERMS": int,
     "LINKS_COUNT_MEMO_SIZE": int,
     "IMAGE_MAX_BYTES": int,
     "MAX_UPLOAD_BYTES": int,

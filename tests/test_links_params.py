@@ -369,3 +369,11 @@ def test_a_lone_quote_is_an_empty_phrase_matching_everything_as_drf(
 ):
     links = [make_link(portfolio, name=name, order=n) for n, name in enumerate(['say "hi"', "x"])]
     assert ids(search=search) == [link.id for link in links]
+
+
+def test_the_number_of_search_terms_is_configured(app, api, portfolio):
+    app.config["LINKS_MAX_SEARCH_TERMS"] = 3
+    assert api(URL.format(portfolio.id), search="a b c").status_code == 200
+    response = api(URL.format(portfolio.id), search="a b c d")
+    assert response.status_code == 400
+    assert response.json == {"search": ["At most 3 search terms are allowed."]}

@@ -61,7 +61,6 @@ class LinkListArgs(Schema):
         metadata={"description": "Rows skipped before the page starts."},
     )
     search = SearchTerms(
-        max_terms=32,
         metadata={
             "description": 'Terms split on whitespace and commas; a "quoted phrase" is one term.'
             " Every term must match: contained in `name` or `url` (case-insensitive, Persian"

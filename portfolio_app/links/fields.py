@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from flask import current_app
 from marshmallow import ValidationError, fields
 
 from ..models import ID_MAX, int_from_digits
@@ -137,16 +138,19 @@ def _zone(parts):
 class SearchTerms(fields.Field):
     """Search text split into normalised terms; "quoted phrases" stay one term."""
 
-    def __init__(self, *, max_terms, **kwargs):
-        super().__init__(**kwargs)
-        self.max_terms = max_terms
+    @property
+    def max_terms(self):
+        """Return how many distinct terms a search may have (LINKS_MAX_SEARCH_TERMS)."""
+        # A bound keeps every search within SQLite's limit on an expression's depth.
+        return current_app.config["LINKS_MAX_SEARCH_TERMS"]
 
     def _deserialize(self, value, attr, data, **kwargs):
         if "\x00" in value:
             raise ValidationError("Null characters are not allowed.")
         terms = list(dict.fromkeys(t for t in map(normalise, split_search(value)) if t))
-        if len(terms) > self.max_terms:
-            raise ValidationError(f"At most {self.max_terms} search terms are allowed.")
+        max_terms = self.max_terms
+        if len(terms) > max_terms:
+            raise ValidationError(f"At most {max_terms} search terms are allowed.")
         return terms
 
 

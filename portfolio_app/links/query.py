@@ -159,4 +159,3 @@ def sort_clauses(keys, reverse=False):
     return tuple(
         column.desc() if descending != reverse else column.asc() for column, descending in keys
     )
-
