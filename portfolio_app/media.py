@@ -177,7 +177,7 @@ def serve_media(filename):
     if any(part.startswith(".") for part in filename.split("/")):
         abort(404)
     # send_from_directory refuses paths that leave the folder and answers 404 for them.
-    response = send_from_directory(_media_root(), filename)
+    response = send_from_directory(media_root(), filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -324,12 +324,12 @@ def _unused_stem(folder, extension):
     # 64 random bits make a clash all but impossible; checking costs one stat.
     while True:
         stem = secrets.token_hex(8)
-        if not (_media_root() / folder / f"{stem}.{extension}").exists():
+        if not (media_root() / folder / f"{stem}.{extension}").exists():
             return stem
 
 
 def _store(relative, data, written):
-    path = _media_root() / relative
+    path = media_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, data)
     written.append(relative)
@@ -357,13 +357,14 @@ event.listen(Session, "after_soft_rollback", _remove_rolled_back_files)
 
 
 def _remove(relative_paths):
-    root = _media_root()
+    root = media_root()
     for relative in relative_paths:
         with contextlib.suppress(FileNotFoundError):
             (root / relative).unlink()
 
 
-def _media_root():
+def media_root():
+    """Return the folder stored files live under (MEDIA_ROOT)."""
     return Path(current_app.config["MEDIA_ROOT"]).absolute()
 
 

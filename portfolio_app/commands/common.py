@@ -7,7 +7,7 @@ import click
 
 from .. import media
 from ..extensions import db
-from ..links.schemas import Timestamp
+from ..links.schemas import timestamp_text
 from ..models import ID_MAX, Portfolio, User
 
 
@@ -46,7 +46,6 @@ def removing_on_failure(images):
 # holds, and no name sends control sequences to the terminal.
 _NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f-\x9f]")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_TIMESTAMP = Timestamp()
 
 
 def table_field(value):
@@ -64,7 +63,7 @@ def echo_table(header, rows):
 
 def timestamp(value, none="-"):
     """Return value as the API writes timestamps (2026-01-12T16:43:37.941799Z), none if None."""
-    return none if value is None else _TIMESTAMP._serialize(value, None, None)
+    return none if value is None else timestamp_text(value)
 
 
 def yes_no(flag):

@@ -29,6 +29,10 @@ class Actor:
         return cls(user.id, user.username)
 
 
+# Changes made with `flask ...` commands: no user signed in, so none is named.
+COMMAND_LINE = Actor(None, "command line")
+
+
 @dataclass(frozen=True)
 class LinkState:
     """A link's fields at one moment, and its image's id."""
