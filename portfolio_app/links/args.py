@@ -5,6 +5,9 @@ from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
 from ..errors import APIError
+from .counts import filters_key
+from .cursor import INVALID as INVALID_CURSOR
+from .cursor import CursorField, digest_of
 from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
 from .query import ORDERING_FIELDS
 
@@ -16,10 +19,16 @@ class RequestParser(FlaskParser):
 
     def load_querystring(self, req, schema):
         # A repeated parameter: the last value wins (as DRF). An empty value is "not given",
-        # which is what a browser sends for an empty form field.
-        return {key: values[-1] for key, values in req.args.lists() if values[-1] != ""}
+        # which is what a browser sends for an empty form field; but an empty cursor asks
+        # for the first page by cursor (SPEC 9).
+        return {
+            key: values[-1]
+            for key, values in req.args.lists()
+            if values[-1] != "" or key in PRESENT_WHEN_EMPTY
+        }
 
 
+PRESENT_WHEN_EMPTY = frozenset({"cursor"})
 parser = RequestParser()
 
 
@@ -59,6 +68,13 @@ class LinkListArgs(Schema):
         minimum=0,
         message="A valid integer of at least 0 is required.",
         metadata={"description": "Rows skipped before the page starts."},
+    )
+    cursor = CursorField(
+        metadata={
+            "description": "Present (even empty): page by position instead of offset (SPEC 9)."
+            " The answer has `next` and `previous` carrying an opaque cursor, and no `count`;"
+            " a cursor is valid only with the filters, search and ordering it was made under."
+        }
     )
     search = SearchTerms(
         metadata={
@@ -133,6 +149,11 @@ class LinkListArgs(Schema):
             start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
             if start and end and end.end is not None and start.start >= end.end:
                 errors[f"{prefix}_from"] = [f"Must not be later than {prefix}_to."]
+        cursor = data.get("cursor")
+        if cursor is not None and cursor.position is not None:
+            made_under = digest_of(filters_key(data), tuple(data.get("ordering") or ()))
+            if cursor.digest != made_under:
+                errors["cursor"] = [INVALID_CURSOR]
         if errors:
             raise ValidationError(errors)
 

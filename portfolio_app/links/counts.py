@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Portfolio
 
 # Arguments that say where the page is, not which links are counted.
-PAGE_ARGS = frozenset({"limit", "offset", "ordering"})
+PAGE_ARGS = frozenset({"limit", "offset", "ordering", "cursor"})
 EXTENSION = "links_count_memo"
 
 

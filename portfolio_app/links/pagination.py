@@ -78,10 +78,15 @@ class Slice:
         return cls(limit, offset, False)
 
 
+def page_size(args):
+    """Return the page size args ask for: the default if none, clamped to the maximum."""
+    default_limit, max_limit = limits()
+    return min(args.get("limit", default_limit), max_limit)
+
+
 def paginate(query, args, portfolio):
     """Count the links of query and load the page args ask for, images eagerly."""
-    default_limit, max_limit = limits()
-    limit = min(args.get("limit", default_limit), max_limit)
+    limit = page_size(args)
     offset = args.get("offset", 0)
     if query.get_execution_options()[FILTERED_OPTION]:
         count = count_filtered(query, args, portfolio)

@@ -10,12 +10,21 @@ from .schemas import dump_link, dump_links, link_etag
 
 def page_url(limit, offset):
     """Return this request's absolute URL with limit and offset replaced, others kept."""
+    return _replaced_url(limit=str(limit), offset=str(offset) if offset else None)
+
+
+def cursor_url(cursor):
+    """Return this request's absolute URL with its cursor replaced (offset has no say)."""
+    return _replaced_url(cursor=cursor, offset=None) if cursor is not None else None
+
+
+def _replaced_url(**changes):
     params = request.args.to_dict(flat=False)
-    params["limit"] = [str(limit)]
-    if offset:
-        params["offset"] = [str(offset)]
-    else:
-        params.pop("offset", None)
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = [value]
     # Sorted, as DRF's replace_query_param writes them.
     return f"{request.base_url}?{urlencode(sorted(params.items()), doseq=True)}"
 
@@ -31,6 +40,17 @@ def envelope(page):
         ),
         "results": dump_links(page.links, request.host_url),
     }
+
+
+def represent_cursor_page(page):
+    """Answer with a page read by cursor: {"next", "previous", "results"}, no count (SPEC 9)."""
+    return jsonify(
+        {
+            "next": cursor_url(page.next_cursor),
+            "previous": cursor_url(page.previous_cursor),
+            "results": dump_links(page.links, request.host_url),
+        }
+    )
 
 
 def represent_json(portfolio, page):
