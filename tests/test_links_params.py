@@ -193,6 +193,15 @@ def test_ordering_by_name_uses_persian_alphabet_and_id_ties(ids, make_link, port
     assert ids(ordering="-name") == [links[name].id for name in reverse]
 
 
+def test_ordering_by_name_ignores_surrounding_and_repeated_whitespace(ids, make_link, portfolio):
+    # SPEC 2: whitespace runs are one space and none is left at either end, so leading
+    # spaces do not sort a name first, and "a  b" sorts as "a b".
+    names = ["  Zebra", "apple", "\tmango", "a  b", "a c", "\u00a0kiwi"]
+    links = {name: make_link(portfolio, name=name) for name in names}
+    expected = ["a  b", "a c", "apple", "\u00a0kiwi", "\tmango", "  Zebra"]
+    assert ids(ordering="name") == [links[name].id for name in expected]
+
+
 @pytest.mark.parametrize("field", ["created_at", "updated_at"])
 def test_ordering_by_timestamp_both_ways_with_id_tiebreak(ids, make_link, portfolio, field):
     t1, t2 = at(2024, 1, 1), at(2024, 2, 1)
