@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import accounts, api_docs, cli, errors, links, logs, media, models, security  # noqa: F401
 from .config import load_config
-from .extensions import csrf, db, limiter, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
 
 
@@ -50,6 +50,7 @@ def register_extensions(app):
     # The API changes nothing and authenticates by token or a SameSite session: no forms.
     csrf.exempt(links.bp)
     limiter.init_app(app)
+    babel.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)
 

@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -17,3 +18,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 # The client's address; behind a proxy, PROXY_FIX makes it the real client's.
 limiter = Limiter(key_func=get_remote_address)
+# Translations; the locale is chosen per request (portfolio_app.i18n once it lands).
+babel = Babel()

@@ -159,6 +159,7 @@ def build_description(config):
 def _teach_field_rules(converter, config):
     """Give each query field its exact rules, and let every query parameter be empty."""
     max_limit = config["LINKS_MAX_LIMIT"]
+    max_terms = config["LINKS_MAX_SEARCH_TERMS"]
     defaults = {"limit": config["LINKS_DEFAULT_LIMIT"], "offset": 0}
 
     def query_field_rules(self, field, ret, **kwargs):
@@ -179,7 +180,7 @@ def _teach_field_rules(converter, config):
             notes.append(MOMENT_LENIENCY)
         elif isinstance(field, SearchTerms):
             rules = {"type": "string", "pattern": NO_NUL_PATTERN}
-            notes.append(f"At most {field.max_terms} distinct terms; no NUL characters.")
+            notes.append(f"At most {max_terms} distinct terms; no NUL characters.")
         elif isinstance(field, Ordering):
             rules = {"type": "string", "pattern": ordering_pattern(field.allowed)}
             notes.append(f"Keys: {', '.join(field.allowed)}.")

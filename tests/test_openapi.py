@@ -31,12 +31,7 @@ from portfolio_app.negotiation import FORMAT_ALIASES, FORMATS
 from portfolio_app.openapi import FLAG_SPELLINGS, LIST_PATH, REDIRECT_PATH, build_description
 
 URL = "/api/portfolios/{}/links/"
-DESCRIPTION = build_description(
-    {
-        "LINKS_DEFAULT_LIMIT": Defaults.LINKS_DEFAULT_LIMIT,
-        "LINKS_MAX_LIMIT": Defaults.LINKS_MAX_LIMIT,
-    }
-)
+DESCRIPTION = build_description(vars(Defaults))
 QUERY_FIELDS = LinkListArgs().load_fields
 AGREEMENT = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 

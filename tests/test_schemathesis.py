@@ -36,12 +36,7 @@ MAX_SEARCH_TERMS = 32
 # Bounded: a few hundred requests per operation, well under a minute per database.
 RUN = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
-DESCRIPTION = build_description(
-    {
-        "LINKS_DEFAULT_LIMIT": Defaults.LINKS_DEFAULT_LIMIT,
-        "LINKS_MAX_LIMIT": Defaults.LINKS_MAX_LIMIT,
-    }
-)
+DESCRIPTION = build_description(vars(Defaults))
 
 
 def _schema(**parameters):
