@@ -1,0 +1,25 @@
+"""Persian and English pages (SPEC 12): the language, the display time zone, dates and digits."""
+
+from zoneinfo import ZoneInfo
+
+from ..extensions import babel
+from . import display, selection
+from .selection import bp, select_locale
+
+__all__ = ["bp", "register", "select_locale"]
+
+
+def register(app):
+    """Bind Flask-Babel with our selectors; give templates the language, its direction, filters."""
+    # Fail at start-up, not on the first page, when the configured zone does not exist.
+    ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"],
+    )
+    app.register_blueprint(bp)
+    app.context_processor(selection.template_context)
+    app.after_request(selection.vary_on_language)
+    display.register_filters(app)
