@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from ..extensions import babel
-from . import display, selection
+from . import display, messages, selection
 from .selection import bp, select_locale
 
 __all__ = ["bp", "register", "select_locale"]
@@ -23,3 +23,6 @@ def register(app):
     app.context_processor(selection.template_context)
     app.after_request(selection.vary_on_language)
     display.register_filters(app)
+    app.jinja_env.filters.update(
+        translate_message=messages.translate, status_title=messages.status_title
+    )

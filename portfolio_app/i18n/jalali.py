@@ -23,7 +23,10 @@ BOUND_FILTERS = {
     "updated_from": "start",
     "updated_to": "end",
 }
-INVALID = lazy_gettext("Not a valid Jalali date (for example ۱۴۰۳/۰۵/۰۱).")
+# Numbers a Persian reader may type in Persian digits (the page shows them so): made ASCII.
+NUMBER_FILTERS = frozenset({"id_min", "id_max", "limit", "offset"})
+_LOCAL_DIGITS = re.compile(r"-?[۰-۹٠-٩0-9]+\Z")
+INVALID = lazy_gettext("Not a valid Jalali date (for example 1403/05/01).")
 DAY_AND_RANGE = lazy_gettext("Give either a day or a from/to range, not both.")
 
 
@@ -67,13 +70,16 @@ def iso(moment):
 
 
 def rewrite(params):
-    """Return (new params, errors) with every Jalali date filter as the API's ISO bounds.
+    """Return (new params, errors): Jalali date filters as the API's ISO bounds, digits ASCII.
 
     params: the last value of each parameter, in order. new params is None when nothing was
-    written in Jalali (the page is already canonical).
+    written in Jalali or in Persian digits (the page is already canonical).
     """
     zone, changes, errors = display_zone(), {}, {}
     for name, value in params.items():
+        if name in NUMBER_FILTERS and not value.isascii() and _LOCAL_DIGITS.match(value):
+            changes[name] = value.translate(_TO_ASCII)
+            continue
         if name not in DAY_FILTERS and name not in BOUND_FILTERS:
             continue
         try:

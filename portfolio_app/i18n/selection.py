@@ -59,7 +59,7 @@ def switch_language():
     chosen = request.form.get("locale", "")
     if chosen not in available_locales():
         abort(400)
-    response = redirect(safe_next(request.form.get("next"), url_for("accounts.index")), 303)
+    response = redirect(safe_next(request.form.get("return_to"), url_for("accounts.index")), 303)
     response.set_cookie(
         COOKIE,
         chosen,
