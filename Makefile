@@ -53,7 +53,7 @@ install-dev: $(VENV)/.dev translations
 
 translations: $(CATALOGUES)
 
-$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.runtime
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
 	$(PYBABEL) compile --statistics -d $(TRANSLATIONS) -l $* -i $< -o $@
 
 # After adding strings (or merging a branch that did): extract them all again, bring every

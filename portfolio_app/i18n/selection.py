@@ -18,8 +18,13 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 def available_locales():
     """Return the languages there is a catalogue for, the default first."""
     default = current_app.config["DEFAULT_LOCALE"]
-    names = [str(locale) for locale in babel.list_translations()]
-    return [default, *sorted(name for name in names if name != default)]
+    # Flask-Babel lists the catalogue folders on every call: read them once per app.
+    names = current_app.extensions.get("i18n_catalogues")
+    if names is None:
+        names = current_app.extensions["i18n_catalogues"] = sorted(
+            str(locale) for locale in babel.list_translations()
+        )
+    return [default, *(name for name in names if name != default)]
 
 
 def select_locale():
