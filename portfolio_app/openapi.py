@@ -316,6 +316,13 @@ def _header(name, *, required=False):
             "schema": {"type": "string", "pattern": "^[0-9]+$"},
         },
         "WWW-Authenticate": {"schema": {"type": "string", "enum": ["Token"]}},
+        "Vary": {
+            "description": "Pages (`text/html`) also vary on `Accept-Language` (SPEC 12).",
+            "schema": {
+                "type": "string",
+                "enum": [LIST_HEADERS["Vary"], LIST_HEADERS["Vary"] + ", Accept-Language"],
+            },
+        },
     }
     header = described.get(name) or {"schema": {"type": "string", "enum": [LIST_HEADERS[name]]}}
     return {**header, "required": required}
