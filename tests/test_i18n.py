@@ -340,3 +340,16 @@ def test_persian_embed(api, portfolio, make_portfolio):
         URL.format(portfolio.id), headers={"Accept-Language": "fa"}, format="embed", limit="0"
     )
     assert "یک عدد صحیح معتبر دست‌کم ۱ لازم است." in page_text(bad)
+
+
+def test_an_iso_bound_is_read_back_in_jalali_on_the_persian_page(api, tehran, portfolio):
+    response = api(
+        URL.format(portfolio.id),
+        headers=FA,
+        created_from="2024-07-22T00:00:00+03:30",
+        created_to="2024-07-22T23:59:59.999999+03:30",
+    )
+    body = response.get_data(as_text=True)
+    assert 'id="created_from-hint">یعنی ۱ مرداد ۱۴۰۳، ۰۰:۰۰<' in body
+    assert 'id="created_to-hint">یعنی ۱ مرداد ۱۴۰۳، ۲۳:۵۹<' in body
+    assert 'value="2024-07-22T00:00:00+03:30"' in body  # the value itself stays the API's

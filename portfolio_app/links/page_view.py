@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import current_app, request
@@ -155,7 +156,11 @@ def filter_fields(params, errors):
                 name,
                 label,
                 inputmode=mode,
-                hint=_range_hint(hint) if jalali and name not in ("id_min", "id_max") else hint,
+                hint=(
+                    _range_hint(hint, params.get(name, ""))
+                    if jalali and name not in ("id_min", "id_max")
+                    else hint
+                ),
             )
             for name, label, mode, hint in TEXT_FILTERS
         ],
@@ -228,8 +233,15 @@ def summary(page, shown):
     )
 
 
-def _range_hint(hint):
-    # A from/to bound: a Jalali day on a Jalali page, or the API's ISO text.
+def _range_hint(hint, value):
+    # A from/to bound on a Jalali page: once set (the ISO value the Jalali day became),
+    # the moment it names in Jalali; before that, what may be typed.
+    try:
+        moment = datetime.fromisoformat(value) if len(value) > 10 else None
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return gettext("That is %(moment)s", moment=moment_label(moment))
     return gettext("%(jalali)s, or %(iso)s", jalali=JALALI_HINT, iso=hint)
 
 
