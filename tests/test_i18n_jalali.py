@@ -197,3 +197,17 @@ def test_rewrite_of_bounds_and_what_is_already_canonical(tehran_app):
         assert set(errors) == {"created_to", "created_from"}
         _, errors = rewrite({"created_date": "1403/05/01", "created_to": "2024-08-01"})
         assert set(errors) == {"created_date"}
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"DISPLAY_TIMEZONE": "Mars/Olympus_Mons"},
+        {"DISPLAY_TIMEZONE": "../etc/passwd"},
+        {"DEFAULT_LOCALE": "xx-nope"},
+    ],
+)
+def test_an_impossible_zone_or_language_fails_at_start_up(tmp_path, setting):
+    config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    with pytest.raises(ValueError, match=next(iter(setting))):
+        create_app(config | {"SECRET_KEY": "test"} | setting)

@@ -2,6 +2,8 @@
 
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
+
 from ..extensions import babel
 from . import display, messages, selection
 from .selection import bp, select_locale
@@ -9,10 +11,24 @@ from .selection import bp, select_locale
 __all__ = ["bp", "register", "select_locale"]
 
 
+def check_settings(config):
+    """Fail at start-up, not on the first page, when the zone or the language does not exist."""
+    zone, language = config["DISPLAY_TIMEZONE"], config["DEFAULT_LOCALE"]
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(
+            f"DISPLAY_TIMEZONE={zone!r} is not a time zone (e.g. Asia/Tehran)"
+        ) from None
+    try:
+        Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"DEFAULT_LOCALE={language!r} is not a language (e.g. en, fa)") from None
+
+
 def register(app):
     """Bind Flask-Babel with our selectors; give templates the language, its direction, filters."""
-    # Fail at start-up, not on the first page, when the configured zone does not exist.
-    ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    check_settings(app.config)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
     babel.init_app(
         app,
