@@ -141,18 +141,17 @@ def _drained(buffer):
     return text
 
 
-def jsonl_lines(links, media_prefix):
-    """Return the links as JSON Lines: the list's fields, then order and kind "link"."""
+def jsonl_lines(links, media_prefix, *, export=True):
+    """Return the links as JSON Lines: the list's fields, then (export) order and kind."""
     with Context({"media_prefix": media_prefix}):
         dumped = links_schema.dump(links)
+    if export:  # what `links import` reads back
+        dumped = [
+            {**fields, "order": link.order, "kind": "link"}
+            for fields, link in zip(dumped, links, strict=True)
+        ]
     return "".join(
-        json.dumps(
-            {**fields, "order": link.order, "kind": "link"},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        + "\n"
-        for fields, link in zip(dumped, links, strict=True)
+        json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n" for fields in dumped
     )
 
 
@@ -162,7 +161,13 @@ def jsonl_chunks(snapshot, media_prefix):
         yield jsonl_lines(batch, media_prefix).encode("utf-8")
 
 
-WRITERS = {"csv": csv_chunks, "jsonl": jsonl_chunks}
+def results_chunks(snapshot, media_prefix):
+    """Yield the links as the list's results, one a line, a chunk a batch (`links list`)."""
+    for batch in snapshot.batches():
+        yield jsonl_lines(batch, media_prefix, export=False).encode("utf-8")
+
+
+WRITERS = {"csv": csv_chunks, "jsonl": jsonl_chunks, "results": results_chunks}
 
 
 def export_chunks(snapshot, export_format, media_prefix, description):
