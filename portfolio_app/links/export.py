@@ -39,6 +39,10 @@ CSV_COLUMNS = (
 )
 # OWASP's CSV injection rule: a cell starting with one of these is a formula to a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Line breaks JSON may leave raw inside a string, escaped so that a reader splitting lines
+# the Unicode way (Python's str.splitlines) still finds one link a line. Outside strings
+# JSON holds only ASCII, so the translation changes nothing else.
+LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl"}
 
 
@@ -151,7 +155,9 @@ def jsonl_lines(links, media_prefix, *, export=True):
             for fields, link in zip(dumped, links, strict=True)
         ]
     return "".join(
-        json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n" for fields in dumped
+        json.dumps(fields, ensure_ascii=False, separators=(",", ":")).translate(LINE_BREAKS)
+        + "\n"
+        for fields in dumped
     )
 
 
