@@ -38,7 +38,7 @@ def image(app):
     """A stored image (files are not needed: the export only names them)."""
     with app.app_context():
         image = Image(
-            name="=تصویر \"یک\".png",
+            name='=تصویر "یک".png',
             file="core_media/2024/01/15/img one.png",
             size=808754,
             width=100,
@@ -129,7 +129,7 @@ def test_csv_cells_as_spec_writes_them(api, portfolio, make_link, image, at):
         portfolio, name="With image", url=None, description="", order=-3,
         created_at=created, updated_at=updated, image_id=image,
     )  # fmt: skip
-    header, row = csv_rows(api(URL.format(portfolio.id), format="csv"))
+    _, row = csv_rows(api(URL.format(portfolio.id), format="csv"))
     assert row == [
         str(link.id),
         "With image",
@@ -138,7 +138,7 @@ def test_csv_cells_as_spec_writes_them(api, portfolio, make_link, image, at):
         "-3",  # a number, not guarded
         "2026-01-12T16:43:37.941799Z",
         "2026-01-13T00:00:00.000000Z",
-        "'=تصویر \"یک\".png",  # the image's name is a text cell: guarded
+        '\'=تصویر "یک".png',  # the image's name is a text cell: guarded
         "http://localhost/media/core_media/2024/01/15/img%20one.png",
     ]
 
@@ -146,7 +146,7 @@ def test_csv_cells_as_spec_writes_them(api, portfolio, make_link, image, at):
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 @pytest.mark.parametrize("column", ["name", "url", "description"])
 def test_formula_cells_get_a_leading_quote(api, portfolio, make_link, start, column):
-    text = f"{start}HYPERLINK(\"http://evil.example\")"
+    text = f'{start}HYPERLINK("http://evil.example")'
     make_link(portfolio, **{"name": "plain", column: text})
     header, row = csv_rows(api(URL.format(portfolio.id), format="csv"))
     assert row[header.index(column)] == "'" + text
@@ -200,7 +200,7 @@ def test_null_and_empty_stay_apart_in_json_lines(api, portfolio, make_link):
     first, second = jsonl_records(api(URL.format(portfolio.id), format="jsonl"))
     assert (first["url"], first["description"]) == (None, None)
     assert (second["url"], second["description"]) == ("", "")
-    header, row_a, row_b = csv_rows(api(URL.format(portfolio.id), format="csv"))
+    _, row_a, row_b = csv_rows(api(URL.format(portfolio.id), format="csv"))
     assert row_a[2:4] == row_b[2:4] == ["", ""]  # the CSV cannot tell them apart, as SPEC says
 
 
@@ -209,7 +209,7 @@ def test_every_link_in_several_batches(api, portfolio, make_link, small_batches)
     response = api(URL.format(portfolio.id), format="jsonl", limit=2, offset=3)
     assert [record["id"] for record in jsonl_records(response)] == ids  # not one page
     assert response.headers["X-Total-Count"] == "7"
-    header, *rows = csv_rows(api(URL.format(portfolio.id), format="csv", limit=1))
+    _, *rows = csv_rows(api(URL.format(portfolio.id), format="csv", limit=1))
     assert [int(row[0]) for row in rows] == ids
 
 
@@ -251,7 +251,7 @@ def test_export_is_every_page_of_the_list(app, api, staff_key, seed, small_batch
             pages
         )
         assert [record["order"] for record in records] == [row.order for row in matching]
-        header, *cells = csv_rows(as_csv)
+        _, *cells = csv_rows(as_csv)
         assert len(cells) == count
         for row, record in zip(cells, records, strict=True):
             assert int(row[0]) == record["id"]
@@ -300,9 +300,7 @@ def test_a_query_string_that_is_not_utf8_is_400(client, staff_key, portfolio):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_authentication_and_permission_as_the_list(
-    client, make_user, make_token, portfolio, fmt
-):
+def test_authentication_and_permission_as_the_list(client, make_user, make_token, portfolio, fmt):
     url = URL.format(portfolio.id) + f"?format={fmt}"
     response = client.get(url)
     assert response.status_code == 401
@@ -476,11 +474,13 @@ def test_a_database_error_mid_stream_cuts_the_body_short(
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == "6"  # sent before the first byte
     received = next(chunks)
-    with caplog.at_level(logging.ERROR, "portfolio_app.links.export"):
-        # Raised to the server, which closes the connection without the final chunk
-        # (gunicorn: tests/test_export_server.py).
-        with pytest.raises(sa.exc.OperationalError):
-            next(chunks)
+    # Raised to the server, which closes the connection without the final chunk
+    # (gunicorn: tests/test_export_server.py).
+    with (
+        caplog.at_level(logging.ERROR, "portfolio_app.links.export"),
+        pytest.raises(sa.exc.OperationalError),
+    ):
+        next(chunks)
     assert len(received.splitlines()) == 2
     assert f"The export of portfolio {portfolio.id} as jsonl failed" in caplog.text
     response.close()
@@ -488,9 +488,7 @@ def test_a_database_error_mid_stream_cuts_the_body_short(
         assert db.engine.pool.checkedout() == 0
 
 
-def test_a_database_down_before_the_first_byte_is_the_usual_503(
-    api, portfolio, monkeypatch
-):
+def test_a_database_down_before_the_first_byte_is_the_usual_503(api, portfolio, monkeypatch):
     def refuse(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT count(*)", {}, Exception("connection refused"))
 

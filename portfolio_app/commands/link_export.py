@@ -1,5 +1,7 @@
 """`flask links list` and `flask links export`: a portfolio's links, filtered, to stdout."""
 
+import sys
+
 import click
 
 from ..extensions import db
@@ -56,7 +58,7 @@ def export_links(portfolio_id, export_format, base_url, **options):
 
 def _write(snapshot, export_format, portfolio, base_url):
     description = f"portfolio {portfolio.id} as {export_format}"
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer  # bytes as the API sends them: the BOM, CRLF rows, UTF-8
     for chunk in export_chunks(snapshot, export_format, media_url_prefix(base_url), description):
         out.write(chunk)
     out.flush()

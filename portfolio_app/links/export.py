@@ -155,8 +155,7 @@ def jsonl_lines(links, media_prefix, *, export=True):
             for fields, link in zip(dumped, links, strict=True)
         ]
     return "".join(
-        json.dumps(fields, ensure_ascii=False, separators=(",", ":")).translate(LINE_BREAKS)
-        + "\n"
+        json.dumps(fields, ensure_ascii=False, separators=(",", ":")).translate(LINE_BREAKS) + "\n"
         for fields in dumped
     )
 
