@@ -1,0 +1,29 @@
+"""The app for tests/test_export_server.py under gunicorn: exports read two links a batch.
+
+With EXPORT_FAIL_AT_BATCH=n, the n-th batch fails as a lost database connection would, after
+the response has started.
+"""
+
+import os
+
+import sqlalchemy as sa
+
+from portfolio_app import create_app
+from portfolio_app.links import export
+
+export.LinkSnapshot.__init__.__defaults__ = ((), 2)
+FAIL_AT = int(os.environ.get("EXPORT_FAIL_AT_BATCH", "0"))
+_load_thumbnails = export.load_thumbnails
+_batches = []
+
+
+def _failing_load_thumbnails(links, session=None):
+    _batches.append(len(links))
+    if len(_batches) == FAIL_AT:
+        raise sa.exc.OperationalError("FETCH FORWARD", {}, Exception("the connection is lost"))
+    return _load_thumbnails(links, session)
+
+
+if FAIL_AT:
+    export.load_thumbnails = _failing_load_thumbnails
+app = create_app()
