@@ -17,11 +17,11 @@ _load_thumbnails = export.load_thumbnails
 _batches = []
 
 
-def _failing_load_thumbnails(links, session=None):
-    _batches.append(len(links))
+def _failing_load_thumbnails(connection, rows):
+    _batches.append(len(rows))
     if len(_batches) == FAIL_AT:
         raise sa.exc.OperationalError("FETCH FORWARD", {}, Exception("the connection is lost"))
-    return _load_thumbnails(links, session)
+    return _load_thumbnails(connection, rows)
 
 
 if FAIL_AT:

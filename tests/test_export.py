@@ -406,7 +406,12 @@ def test_a_client_that_goes_away_stops_the_query(
         make_link(portfolio, name=f"n{n}", order=n)
     batches = []
     load = export.load_thumbnails
-    monkeypatch.setattr(export, "load_thumbnails", lambda links, s: batches.append(load(links, s)))
+
+    def counted_load(connection, rows):
+        batches.append(len(rows))
+        return load(connection, rows)
+
+    monkeypatch.setattr(export, "load_thumbnails", counted_load)
     response, chunks = open_stream(client, staff_key, URL.format(portfolio.id) + "?format=jsonl")
     assert response.headers["X-Total-Count"] == "20"
     first = next(chunks)
@@ -464,8 +469,8 @@ def test_a_database_error_mid_stream_cuts_the_body_short(
         make_link(portfolio, name=f"n{n}", order=n)
     loads = []
 
-    def failing_load(links, session=None):
-        loads.append(len(links))
+    def failing_load(connection, rows):
+        loads.append(len(rows))
         if len(loads) == 2:
             raise sa.exc.OperationalError("FETCH", {}, Exception("server closed the connection"))
 

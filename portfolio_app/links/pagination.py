@@ -122,14 +122,13 @@ def whole_portfolio_page(ordering, from_end):
     return page_statement(query, ordering, rows)
 
 
-def load_thumbnails(links, session=None):
-    """Give the links' images their thumbnails, all read in one statement (of session)."""
+def load_thumbnails(links):
+    """Give the links' images their thumbnails, all read in one statement."""
     # What selectinload does, with a statement built once: a sixth less time per page.
     images = {link.image.id: link.image for link in links if link.image is not None}
     thumbnails = defaultdict(list)
     if images:
-        session = session or db.session
-        for thumbnail in session.scalars(PAGE_THUMBNAILS, {"image_ids": list(images)}):
+        for thumbnail in db.session.scalars(PAGE_THUMBNAILS, {"image_ids": list(images)}):
             thumbnails[thumbnail.image_id].append(thumbnail)
     for image_id, image in images.items():
         set_committed_value(image, "thumbnails", thumbnails[image_id])
