@@ -5,7 +5,8 @@ fresh database with the project's own commands, serves it with gunicorn (one syn
 and downloads `?format=csv` and `?format=jsonl` of the whole portfolio, then of a filtered
 query, reading the body as a client would. While each download streams, the worker's
 resident memory is sampled from /proc every 50 ms: the export reads in batches, so memory
-stays flat whatever N (compare a run of 10,000 with one of 100,000).
+stays flat whatever N (compare a run of 10,000 with one of 100,000). The worker's own CPU
+time is printed too: on a shared machine it, not the wall time, is the export's cost.
 """
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .database import ThrowawayDatabase, app_environment, flask, settle
 from .dataset import write_images, write_portfolio
-from .server import Gunicorn, _memory
+from .server import Gunicorn, _memory, busy_cpu_seconds, process_cpu_seconds
 
 QUERIES = [("csv", ""), ("jsonl", ""), ("csv", "&search=a&ordering=-name")]
 SAMPLE_EVERY = 0.05  # seconds
@@ -57,6 +58,7 @@ def download(url, key, pid):
 
     watcher = threading.Thread(target=sample, daemon=True)
     request = urllib.request.Request(url, headers={"Authorization": f"Token {key}"})
+    cpu_before, busy_before = process_cpu_seconds([pid]), busy_cpu_seconds()
     started = time.perf_counter()
     watcher.start()
     size = lines = 0
@@ -67,6 +69,8 @@ def download(url, key, pid):
             size += len(piece)
             lines += piece.count(b"\n")
     elapsed = time.perf_counter() - started
+    worker_cpu = process_cpu_seconds([pid]) - cpu_before
+    machine_busy = busy_cpu_seconds() - busy_before
     done.set()
     watcher.join()
     return {
@@ -75,6 +79,8 @@ def download(url, key, pid):
         "bytes": size,
         "first_byte": first_byte,
         "elapsed": elapsed,
+        "worker_cpu": worker_cpu,
+        "machine_busy": machine_busy,
         "rss_before": samples[0],
         "rss_max": max(samples),
         "rss_after": _memory(pid)["rss_mib"],
@@ -86,7 +92,9 @@ def report(path, seen):
     print(
         f"  {path.split('?', 1)[1]}: {seen['total']:,} links, {seen['bytes'] / 2**20:.1f} MiB"
         f" in {seen['elapsed']:.2f} s ({seen['total'] / seen['elapsed']:,.0f} links/s,"
-        f" first byte {seen['first_byte'] * 1000:.0f} ms); worker RSS"
+        f" first byte {seen['first_byte'] * 1000:.0f} ms); worker CPU {seen['worker_cpu']:.2f} s"
+        f" ({seen['total'] / max(seen['worker_cpu'], 0.01):,.0f} links per CPU second;"
+        f" the machine was busy {seen['machine_busy']:.1f} CPU-s meanwhile); worker RSS"
         f" {seen['rss_before']:.1f} -> max {seen['rss_max']:.1f} -> {seen['rss_after']:.1f} MiB"
     )
 
