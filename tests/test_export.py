@@ -539,3 +539,20 @@ def test_the_staff_page_offers_no_download_for_invalid_filters(client, make_user
         URL.format(portfolio.id) + "?id_min=abc", headers={"Accept": "text/html"}
     ).get_data(as_text=True)
     assert "Download CSV" not in html
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+def test_the_openapi_description_documents_both_downloads():
+    from portfolio_app.config import Defaults
+    from portfolio_app.openapi import build_description
+
+    description = build_description(vars(Defaults))
+    page = description["components"]["responses"]["Page"]
+    assert {"text/csv", "application/jsonl"} <= set(page["content"])
+    assert {"X-Total-Count", "Content-Disposition"} <= set(page["headers"])
+    assert page["headers"]["ETag"]["required"] is False  # a download has none
+    get = description["paths"]["/api/portfolios/{portfolio_id}/links/"]["get"]
+    (format_parameter,) = [p for p in get["parameters"] if p["name"] == "format"]
+    assert {"csv", "jsonl"} <= set(format_parameter["schema"]["enum"])
