@@ -52,7 +52,7 @@ def negotiate():
 
 
 def error_format():
-    """Return how an error should be shown: "json", "html" or "embed"; never fails."""
+    """Return how an error should be shown: "html", "embed", or JSON for the rest; never fails."""
     if "representation" in g:  # the list endpoint already negotiated
         return g.representation
     try:
