@@ -126,8 +126,16 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
             "summary": summary(page, len(context["rows"])),
             "previous_url": _offset_url(params, page, page.previous_offset),
             "next_url": _offset_url(params, page, page.next_offset),
+            "download_urls": download_urls(params),
         }
     return context
+
+
+def download_urls(params):
+    """Return {"csv": url, "jsonl": url}: every link of the current filters, as a file."""
+    # Every page: paging and the page's own format are left out.
+    kept = {k: v for k, v in params.items() if k not in ("limit", "offset", "cursor", "format")}
+    return {name: query_url(kept, format=name) for name in ("csv", "jsonl")}
 
 
 FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {

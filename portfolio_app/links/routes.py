@@ -10,6 +10,7 @@ from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
 from ..extensions import db, limiter
 from ..i18n import jalali
+from ..negotiation import EXPORTS
 from . import api_writes, counts, cursor
 from .args import InvalidQuery, LinkListArgs, parser
 from .checks import (
@@ -25,7 +26,7 @@ from .inputs import PUT_KEEPS, LinkIn, MoveIn
 from .page_view import current_params, staff_page
 from .pagination import load_thumbnails, page_size, paginate
 from .query import build_links_query
-from .represent import REPRESENTATIONS, represent_cursor_page, represent_link
+from .represent import REPRESENTATIONS, represent_cursor_page, represent_export, represent_link
 
 bp = Blueprint("links", __name__, url_prefix="/api")
 
@@ -78,6 +79,8 @@ def list_links(portfolio):
         return redirected
     args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
+    if g.representation in EXPORTS:  # every page as one file (SPEC 10)
+        return represent_export(portfolio, query, args, g.representation)
     if "cursor" in args and g.representation == "json":  # pages the staff page never uses
         page = cursor.read_page(db.session, query, args, page_size(args))
         load_thumbnails(page.links)
