@@ -2,8 +2,6 @@
 the list always agreeing with the reference model (tests/reference.py) and SPEC 8's moves.
 """
 
-
-
 from datetime import datetime
 
 import sqlalchemy as sa
