@@ -325,3 +325,17 @@ def test_a_key_on_a_write_without_keys_is_ignored(writer):
     for _ in range(2):
         response = writer.patch(link["id"], {"name": "p"}, headers=key("ignored"))
         assert response.status_code == 200 and REPLAYED not in response.headers
+
+
+@pytest.mark.parametrize("value", ['"unterminated', ",", "", 'W/"weak-form"'])
+def test_an_if_match_that_names_no_current_tag_is_412(app, writer, value):
+    # A client that sends If-Match asks for a precondition: one no state can meet fails.
+    link = writer.new()
+    before = snapshot(app)
+    response = writer.client.patch(
+        writer.detail_path(link["id"]),
+        json={"name": "x"},
+        headers=[("Authorization", f"Token {writer.key}"), ("If-Match", value)],
+    )
+    assert response.status_code == 412 and response.json == STALE
+    assert snapshot(app) == before
