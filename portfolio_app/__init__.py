@@ -3,7 +3,21 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, api_docs, cli, errors, i18n, links, logs, media, models, security  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    api_docs,
+    cli,
+    errors,
+    health,
+    hosts,
+    i18n,
+    links,
+    logs,
+    media,
+    metrics,
+    models,
+    security,
+)
 from .config import load_config
 from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
@@ -15,6 +29,7 @@ def create_app(config=None):
     app.request_class = PortfolioRequest
     load_config(app, config)
     logs.register(app)
+    hosts.register(app)
     register_json(app)
     register_templates(app)
     register_extensions(app)
@@ -22,6 +37,8 @@ def create_app(config=None):
     app.register_blueprint(links.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(health.bp)
+    metrics.register(app)
     media.register(app)
     security.register(app)
     errors.register(app)

@@ -8,7 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from .links.args import LinkListArgs
-from .links.fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
+from .links.fields import ISO_DATE, Day, Flag, Integer64, Moment, Ordering, SearchTerms
 from .links.routes import ENDPOINT_HEADERS, LIST_METHODS
 from .links.schemas import ImageSchema, LinkSchema, MediaURL, ThumbnailSchema, Timestamp
 from .models import ID_MAX
@@ -24,12 +24,12 @@ REDIRECT_PATH = "/api/portfolios/{portfolio_id}/links"
 FLAG_SPELLINGS = ("true", "false", "1", "0", "yes", "no", "on", "off")
 # Patterns are ECMA-262 regular expressions, as JSON Schema asks, that Python reads alike.
 # A date from year 0001 (format "date" alone admits 0000, which no calendar here has).
-DATE_PATTERN = r"^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_PATTERN = rf"^(?!0000){ISO_DATE}$"
 # An RFC 3339 date-time, at most to the microsecond, whose UTC instant stays within years
 # 1..9999: no positive offset on the first day, no negative one on the last.
 DATE_TIME_PATTERN = (
     r"^(?!0000|0001-01-01[Tt][^+]*\+|9999-12-31[Tt][^-]*-)"
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    rf"{ISO_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 MOMENT_LENIENCY = (

@@ -23,10 +23,9 @@ from sqlalchemy import exc as sa_exc
 
 from portfolio_app.api_docs import DOCS_CSP
 from portfolio_app.config import Defaults
-from portfolio_app.extensions import db
 from portfolio_app.links.args import LinkListArgs
 from portfolio_app.links.fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
-from portfolio_app.models import ID_MAX, Image, Thumbnail
+from portfolio_app.models import ID_MAX
 from portfolio_app.negotiation import FORMAT_ALIASES, FORMATS
 from portfolio_app.openapi import FLAG_SPELLINGS, LIST_PATH, REDIRECT_PATH, build_description
 
@@ -225,11 +224,6 @@ def test_the_flag_pattern_is_every_spelling_in_any_case():
         assert _described_valid(pattern, word.upper()) and _accepted("has_image", word.upper())
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 def test_every_parameter_may_be_sent_empty(api, portfolio):
     response = api(URL.format(portfolio.id), **dict.fromkeys([*QUERY_FIELDS, "format"], ""))
     assert response.status_code == 200
@@ -276,23 +270,8 @@ def assert_documented(method, path, response):
 
 
 @pytest.fixture
-def image_id(app):
-    with app.app_context():
-        image = Image(
-            name="پیک موتوری.jpg",
-            file="core_media/2025/12/20/abc.jpg",
-            size=808754,
-            width=1920,
-            height=1080,
-            mode="CMYK",
-            thumbnails=[
-                Thumbnail(size=edge, file=f"core_media/2025/12/20/thumbnails/abc_{edge}.jpg")
-                for edge in (1080, 64, 512, 128)
-            ],
-        )
-        db.session.add(image)
-        db.session.commit()
-        return image.id
+def image_id(make_image):
+    return make_image(name="پیک موتوری.jpg", mode="CMYK", edges=(1080, 64, 512, 128)).id
 
 
 @pytest.fixture

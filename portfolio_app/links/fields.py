@@ -12,10 +12,12 @@ from ..text import normalise
 
 INT64_MIN, INT64_MAX = -(ID_MAX + 1), ID_MAX
 
+# An ISO 8601 calendar date's shape, YYYY-MM-DD; openapi.py's patterns are built on it too.
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _INTEGER = re.compile(r"-?[0-9]+\Z")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_DATE = re.compile(ISO_DATE + r"\Z")
 _DATETIME = re.compile(
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]"
+    rf"(?P<date>{ISO_DATE})[Tt ]"
     r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
     r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,6}))?)?"
     # A raw "+" in a URL decodes to a space, so " 05:30" is read as "+05:30".
@@ -90,7 +92,7 @@ def _parse_date(value):
     if match is None:
         return None
     try:
-        return date(*map(int, match.groups()))
+        return date.fromisoformat(value)
     except ValueError:
         return None
 

@@ -34,8 +34,8 @@ class ObjectSchema(Schema):
     """A schema of ORM objects: each field is an attribute, read with getattr."""
 
     def get_attribute(self, obj, attr, default):
-        # marshmallow's default also reads dict keys and dotted paths, at a cost that is
-        # a fifth of a page's dump; these objects have neither.
+        # marshmallow's default also reads dict keys and dotted paths, at a cost measured
+        # in docs/performance.md; these objects have neither.
         return getattr(obj, attr, default)
 
 
