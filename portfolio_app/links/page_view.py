@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request
 
+from .args import LinkListArgs
+
 PAGE_SIZES = (10, 25, 50, 100)
 SORTABLE_COLUMNS = (
     ("name", "Name"),
@@ -13,18 +15,21 @@ SORTABLE_COLUMNS = (
     ("created_at", "Created"),
     ("updated_at", "Updated"),
 )
-CHOICE_FILTERS = (("has_image", "Image"), ("has_url", "URL"), ("has_description", "Description"))
-TEXT_FILTERS = (
-    ("id_min", "ID from", "numeric", "e.g. 100"),
-    ("id_max", "ID to", "numeric", "e.g. 200"),
-    ("created_from", "Created from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("created_to", "Created to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("updated_from", "Updated from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("updated_to", "Updated to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-)
-DATE_FILTERS = (("created_date", "Created on"), ("updated_date", "Updated on"))
+# Each parameter's control (label, hint, group) is declared with its field in args.py.
+CONTROLS = {
+    name: field.metadata
+    for name, field in LinkListArgs().fields.items()
+    if "control" in field.metadata
+}
+
+
+def _group(control):
+    return tuple(name for name, declared in CONTROLS.items() if declared["control"] == control)
+
+
+CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS = _group("choice"), _group("range"), _group("date")
 SAFE_SCHEMES = ("http://", "https://")
-MORE_FILTERS = [name for name, *_ in DATE_FILTERS + TEXT_FILTERS]
+MORE_FILTERS = [*DATE_FILTERS, *TEXT_FILTERS]
 
 
 @dataclass(frozen=True)
@@ -113,28 +118,32 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
     return context
 
 
-FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
-    name for group in (CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS) for name, *_ in group
-}
+FIELD_NAMES = set(CONTROLS)
 
 
 def filter_fields(params, errors):
     """Return the filter controls, each with its current value and messages."""
 
-    def field(name, label, **extra):
-        return Field(name, label, params.get(name, ""), errors.get(name, []), **extra)
+    def field(name, kind="text"):
+        declared = CONTROLS[name]
+        return Field(
+            name,
+            declared["label"],
+            params.get(name, ""),
+            errors.get(name, []),
+            kind=kind,
+            hint=declared.get("hint", ""),
+            inputmode=declared.get("inputmode", ""),
+        )
 
     return {
-        "search": field("search", "Search", kind="search", hint="Name, URL or ID"),
-        "choices": [field(name, label, kind="choice") for name, label in CHOICE_FILTERS],
-        "dates": [field(name, label, kind="date") for name, label in DATE_FILTERS],
-        "ranges": [
-            field(name, label, inputmode=mode, hint=hint)
-            for name, label, mode, hint in TEXT_FILTERS
-        ],
-        "limit": field("limit", "Rows per page", kind="choice"),
-        "ordering": field("ordering", "Ordering"),
-        "offset": field("offset", "Offset"),
+        "search": field("search", kind="search"),
+        "choices": [field(name, kind="choice") for name in CHOICE_FILTERS],
+        "dates": [field(name, kind="date") for name in DATE_FILTERS],
+        "ranges": [field(name) for name in TEXT_FILTERS],
+        "limit": field("limit", kind="choice"),
+        "ordering": field("ordering"),
+        "offset": field("offset"),
     }
 
 
