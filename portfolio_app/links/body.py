@@ -40,7 +40,7 @@ def _read(request):
     if request.mimetype == JSON:
         return _json(request.get_data())
     if request.mimetype == FORM:
-        return _html_input(request.form, {})
+        return _html_input(request.form, request.files)  # no files: an empty MultiDict
     if request.mimetype == MULTIPART:
         if not request.mimetype_params.get("boundary"):
             raise APIError.detail(

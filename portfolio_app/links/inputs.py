@@ -186,7 +186,10 @@ class Integer(fields.Field):
             rules["format"] = "int64"
         elif self.min_value >= INT32_MIN:
             rules["format"] = "int32"
-        return rules, ['Also read from text, as DRF: `"12"`, `" 12 "`, `"12.0"`.']
+        return rules, [
+            'Also read from text, as DRF: `"12"`, `" 12 "`, `"12.0"`; a number written with an'
+            " exponent (`1e16`) is not an integer here."
+        ]
 
 
 class ImageUpload(fields.Field):
