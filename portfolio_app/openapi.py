@@ -17,7 +17,13 @@ from .links.body import FORM, JSON, MULTIPART
 from .links.fields import FLAG_SPELLINGS
 from .links.idempotency import HEADER as IDEMPOTENCY_KEY
 from .links.inputs import IMAGE_MEDIA_TYPES, LinkIn, MoveIn
-from .links.routes import DETAIL_METHODS, ENDPOINT_HEADERS, LIST_METHODS, MOVE_METHODS
+from .links.routes import (
+    DETAIL_METHODS,
+    ENDPOINT_HEADERS,
+    LINK_FORMATS,
+    LIST_METHODS,
+    MOVE_METHODS,
+)
 from .links.schemas import ImageSchema, LinkSchema, ThumbnailSchema
 from .models import ID_MAX
 from .negotiation import FORMAT_ALIASES, FORMATS
@@ -612,16 +618,24 @@ def _link_id(*, any_segment=False):
     }
 
 
-def _format_parameter():
+def _format_parameter(formats=tuple(FORMATS)):
+    shown = {
+        "json": "`json`",
+        "html": "`html` (alias `api`): the staff page",
+        "embed": "`embed`: an HTML fragment for another site's page",
+    }
     return {
         "name": "format",
         "in": "query",
         "description": (
-            "The representation; wins over `Accept`. `json`; `html` (alias `api`): the staff"
-            " page; `embed`: an HTML fragment for another site's page. Anything else: 406."
+            f"The representation; wins over `Accept`. {'; '.join(shown[f] for f in formats)}."
+            " Anything else: 406."
         ),
         "allowEmptyValue": True,
-        "schema": {"type": "string", "enum": [*FORMATS, *FORMAT_ALIASES]},
+        "schema": {
+            "type": "string",
+            "enum": [*formats, *(a for a, f in FORMAT_ALIASES.items() if f in formats)],
+        },
     }
 
 
@@ -658,7 +672,7 @@ def _headless(responses, statuses):
     }
 
 
-def _options(path, what):
+def _options(path, what, formats=tuple(FORMATS)):
     return {
         "operationId": f"describe{what}",
         "tags": ["Links"],
@@ -668,7 +682,7 @@ def _options(path, what):
             " preflight passes) and looks nothing up: any ids of ASCII digits answer."
         ),
         "security": [],
-        "parameters": [_format_parameter()],
+        "parameters": [_format_parameter(formats)],
         "responses": {
             "200": {
                 "description": "The URL's name, and the media types it renders and parses.",
@@ -829,7 +843,7 @@ def _detail_operations():
         "put": put,
         "patch": patch,
         "delete": delete,
-        "options": _options(DETAIL_PATH, "Link"),
+        "options": _options(DETAIL_PATH, "Link", LINK_FORMATS),
     }
 
 
@@ -862,7 +876,7 @@ def _move_operations():
             "422": "KeyReused",
         },
     }
-    return {"post": post, "options": _options(MOVE_PATH, "Move")}
+    return {"post": post, "options": _options(MOVE_PATH, "Move", LINK_FORMATS)}
 
 
 def _redirect_operations(path):
