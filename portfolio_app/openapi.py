@@ -284,15 +284,27 @@ def _register_body(spec, name, schema):
         prop.pop("readOnly", None)
     if "image" not in component["properties"]:
         return
-    as_multipart = copy.deepcopy(component)
+    as_multipart = _form_fields(component)
     for media_type, image in IMAGE_WITHOUT_FILE.items():
-        variant = copy.deepcopy(component)
+        variant = copy.deepcopy(component) if media_type == JSON else _form_fields(component)
         variant["properties"]["image"] = image
         if media_type == JSON:
             component.update(variant)
         else:
             spec.components.schema(name + MEDIA_SUFFIX[media_type], variant)
     spec.components.schema(name + MEDIA_SUFFIX[MULTIPART], as_multipart)
+
+
+def _form_fields(component):
+    """Return a copy of a body schema for forms, which send text: no nulls, no numbers."""
+    form = copy.deepcopy(component)
+    for prop in form["properties"].values():
+        if isinstance(prop.get("type"), list):
+            kinds = [kind for kind in prop["type"] if kind not in ("null", "number")]
+            prop["type"] = kinds[0] if len(kinds) == 1 else kinds
+        if prop.get("default", "") is None:
+            del prop["default"]
+    return form
 
 
 def _field_errors(schema, description, *more):

@@ -254,12 +254,23 @@ class LinkIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = Text(required=True, max_length=NAME_MAX_LENGTH)
-    url = URLText(allow_none=True, load_default=None)
-    description = Text(
-        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, allow_none=True, load_default=None
+    name = Text(required=True, max_length=NAME_MAX_LENGTH, metadata={"examples": ["GitHub"]})
+    url = URLText(
+        allow_none=True, load_default=None, metadata={"examples": ["https://github.com/alice"]}
     )
-    order = Integer(min_value=INT32_MIN, max_value=INT32_MAX, load_default=0)
+    description = Text(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        allow_blank=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"examples": ["Where my code lives."]},
+    )
+    order = Integer(
+        min_value=INT32_MIN,
+        max_value=INT32_MAX,
+        load_default=0,
+        metadata={"description": "The link's position: the default ordering's first key."},
+    )
     image = ImageUpload(allow_none=True)
 
 
