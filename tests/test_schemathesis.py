@@ -216,6 +216,10 @@ def accepts_valid_data(ctx, response, case):
             return None
     if positive and _state_explains(response, case):
         return None
+    if positive and isinstance(case.body, dict) and not _body_is_valid(case, case.body):
+        # Schemathesis fills a required multipart field it draws no value for with "":
+        # not valid data, whatever the case's label says.
+        return None
     return positive_data_acceptance(ctx, response, case)
 
 
@@ -317,13 +321,18 @@ def _read_as_described(case):
         elif name in INTEGER_FIELDS and (isinstance(value, str) or form):
             value = _as_integer(value) if _as_integer(value) is not None else value
         read[name] = value
+    return _body_is_valid(case, read)
+
+
+def _body_is_valid(case, body):
+    """Tell whether body is valid for the operation's described body (files aside)."""
     operation = case.operation.definition.raw
     content = operation["requestBody"]["content"][case.media_type]["schema"]
     schema = {**_resolve(content), "components": DESCRIPTION["components"]}
-    if form:
+    if case.media_type != "application/json":
         schema["properties"] = {k: v for k, v in schema["properties"].items() if k != "image"}
-        read.pop("image", None)
-    return jsonschema_rs.Draft202012Validator(schema).is_valid(read)
+        body = {k: v for k, v in body.items() if k != "image"}
+    return jsonschema_rs.Draft202012Validator(schema).is_valid(body)
 
 
 def _path_is_valid(case):
