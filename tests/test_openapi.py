@@ -684,14 +684,19 @@ def test_writes_without_permission_are_documented(client, portfolio, make_user, 
         assert_documented(method, documented, forbidden)
 
 
-def test_a_session_write_without_its_csrf_token_is_documented(client, portfolio, make_user):
+def _log_in(client, make_user):
+    """Log a staff user in with the login page; return the CSRF token its pages carry."""
     make_user("browser", password="correct horse battery staple")
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
     login = {"username": "browser", "password": "correct horse battery staple"}
     assert client.post("/login", data={**login, "csrf_token": token}).status_code == 302
-    page = client.get(URL.format(portfolio.id), headers={"Accept": "text/html"})
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
+    page = client.get("/api/docs/").get_data(as_text=True)
+    return re.search(r'data-csrf-token="([^"]+)"', page)[1]
+
+
+def test_a_session_write_without_its_csrf_token_is_documented(client, portfolio, make_user):
+    token = _log_in(client, make_user)
     refused = client.post(URL.format(portfolio.id), json={"name": "a"})
     assert refused.status_code == 403
     assert refused.json == {"detail": "CSRF Failed: CSRF token missing."}
@@ -910,3 +915,16 @@ def test_the_docs_path_without_slash_redirects(client):
     response = client.get("/api/docs")
     assert response.status_code in (301, 308)
     assert urlsplit(response.headers["Location"]).path == "/api/docs/"
+
+
+def test_the_docs_page_lets_a_logged_in_browser_try_writes(client, portfolio, make_user):
+    anonymous = client.get("/api/docs/")
+    assert "data-csrf-token" not in anonymous.get_data(as_text=True)
+    assert "Set-Cookie" not in anonymous.headers  # no session for a mere visitor
+    token = _log_in(client, make_user)  # the token docs.js sends in X-CSRFToken
+    created = client.post(
+        URL.format(portfolio.id), json={"name": "a"}, headers={"X-CSRFToken": token}
+    )
+    assert created.status_code == 201
+    script = client.get("/static/docs.js").get_data(as_text=True)
+    assert "X-CSRFToken" in script and "csrfToken" in script
