@@ -675,11 +675,13 @@ CHECKS = (
 
 
 def _headless(responses, statuses):
-    """Return the responses of statuses without their bodies, as a HEAD gets them."""
+    """Return the responses of statuses without their bodies (nor links into them), for HEAD."""
     return {
-        status: {key: value for key, value in responses[name].items() if key != "content"}
-        if isinstance(name, str)
-        else {key: value for key, value in name.items() if key != "content"}
+        status: {
+            key: value
+            for key, value in (responses[name] if isinstance(name, str) else name).items()
+            if key not in ("content", "links")
+        }
         for status, name in statuses.items()
     }
 
