@@ -72,9 +72,10 @@ def _refuse_constant(name):
 def _html_input(form, files):
     # As DRF reads a QueryDict: the last value of a repeated field wins, and an empty value
     # of a field that cannot be blank means "not given".
-    fields = {key: values[-1] for key, values in form.lists()}
+    # A part whose name could not be read (Werkzeug gives it None) names no field.
+    fields = {key: values[-1] for key, values in form.lists() if key is not None}
     for key in BLANK_IS_MISSING:
         if fields.get(key) == "":
             del fields[key]
-    fields |= {key: uploads[-1] for key, uploads in files.lists()}
+    fields |= {key: uploads[-1] for key, uploads in files.lists() if key is not None}
     return fields
