@@ -4,10 +4,12 @@ Generates N links as JSON Lines in one portfolio (the benchmark's mix: English a
 names, urls, descriptions, 40% naming one of a few real image files, timestamps over two
 years) in a temporary folder, creates a fresh database (a SQLite file there, or a throwaway
 database on the PostgreSQL server of --database-url, dropped afterwards), and times the real
-command as a subprocess, start-up included.
+command as a subprocess, start-up included, and the largest resident set of the commands it
+ran (the import's, which is by far the largest).
 """
 
 import argparse
+import resource
 import tempfile
 from pathlib import Path
 
@@ -29,8 +31,10 @@ def main():
             portfolio_id = flask(env, "portfolios", "create", "Bench")
             imported, elapsed = timed_flask(env, "links", "import", portfolio_id, str(source))
     rate = int(imported) / elapsed
+    # Linux reports kibibytes: the peak of any child waited for, so of the import here.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{throwaway.backend}: imported {imported} links in {elapsed:.2f} s", end=" ")
-    print(f"({rate:,.0f} links/s)")
+    print(f"({rate:,.0f} links/s), peak RSS {peak_mib:,.0f} MiB")
 
 
 def parse_args():

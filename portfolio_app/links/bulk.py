@@ -1,0 +1,177 @@
+"""Many links written at once (`links import`), and the database made ready to serve them.
+
+Bulk inserts skip the ORM's events, so each row carries the derived columns itself
+(models.derived_link_fields). The kept link_count, links_version and search index are
+maintained by the database's own triggers, as for any insert.
+"""
+
+from datetime import UTC
+
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import insert, text
+
+from ..extensions import db
+from ..models import Link, derived_link_fields
+
+CHUNK_SIZE = 5000
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+COLUMNS = (
+    "portfolio_id",
+    "name",
+    "url",
+    "description",
+    "order",
+    "created_at",
+    "updated_at",
+    "image_id",
+    "search_text",
+    "name_key",
+    "has_url",
+    "has_description",
+)
+TIMESTAMP_COLUMNS = ("created_at", "updated_at")
+
+
+def link_row(portfolio_id, values, image_id):
+    """Return the columns of one link row from checked values (LinkImport's fields)."""
+    name, url, description = values["name"], values["url"], values["description"]
+    return {
+        "portfolio_id": portfolio_id,
+        "name": name,
+        "url": url,
+        "description": description,
+        "order": values["order"],
+        "created_at": values["created_at"],
+        "updated_at": values["updated_at"],
+        "image_id": image_id,
+        **derived_link_fields(name, url, description),
+    }
+
+
+def writer():
+    """Return a LinkWriter for the session's database, inside its current transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return CopyWriter()
+    return ChunkWriter()
+
+
+class LinkWriter:
+    """Rows added one by one, sent in bulk; `pause` lets other statements run between."""
+
+    def add(self, row):
+        """Queue one row (a link_row) for insertion."""
+        raise NotImplementedError
+
+    def pause(self):
+        """Send what is queued, so that the session may run other statements."""
+        raise NotImplementedError
+
+    def close(self):
+        """Send what is left."""
+        self.pause()
+
+    def abandon(self):
+        """Stop without sending what is queued (the transaction will be rolled back)."""
+        raise NotImplementedError
+
+
+class ChunkWriter(LinkWriter):
+    """SQLite: multi-row INSERTs of CHUNK_SIZE rows."""
+
+    def __init__(self):
+        # RETURNING makes SQLAlchemy send many rows per INSERT ("insertmanyvalues"), not
+        # one statement a row: SQLite writes its FTS5 index at the end of each statement,
+        # which a row at a time would make the slowest part. render_nulls keeps None
+        # columns in, so every row has the same columns and shares one statement.
+        table = Link.__table__
+        self.statement = insert(table).returning(table.c.id).execution_options(render_nulls=True)
+        self.rows = []
+        # SQLite's default page cache (2 MiB) is far smaller than the indexes a large
+        # import writes to at random; this connection only.
+        db.session.execute(text(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}"))
+
+    def add(self, row):
+        """Queue one row; a full chunk is inserted."""
+        self.rows.append(row)
+        if len(self.rows) >= CHUNK_SIZE:
+            self.pause()
+
+    def pause(self):
+        """Insert the queued rows."""
+        if self.rows:
+            db.session.execute(self.statement, self.rows)
+            self.rows = []
+
+    def abandon(self):
+        """Drop the queued rows."""
+        self.rows = []
+
+
+class CopyWriter(LinkWriter):
+    """PostgreSQL: one COPY, open while rows come, closed only when `pause` is needed."""
+
+    def __init__(self):
+        self.connection = db.session.connection().connection.driver_connection
+        self.cursor = self.copy = None
+        with self.connection.cursor() as cursor:
+            # A million links take longer than the timeout meant for requests; this
+            # transaction only.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+
+    def add(self, row):
+        """Send one row into the COPY (opened at the first row after a pause)."""
+        if self.copy is None:
+            self._open()
+        for name in TIMESTAMP_COLUMNS:
+            # Stored as naive UTC (models.UTCDateTime); COPY bypasses that type.
+            row[name] = row[name].astimezone(UTC).replace(tzinfo=None)
+        self.copy.write_row([row[name] for name in COLUMNS])
+
+    def _open(self):
+        columns = ", ".join(f'"{name}"' for name in COLUMNS)
+        self.cursor = self.connection.cursor()
+        # A writer thread sends what is ready while this one reads and checks the next
+        # records, so the database's work (indexes, the trigram index) overlaps Python's.
+        writer = QueuedLibpqWriter(self.cursor)
+        self.copy = self.cursor.copy(f"COPY links ({columns}) FROM STDIN", writer=writer)
+        self.copy.__enter__()
+
+    def pause(self):
+        """End the COPY: its rows are in, and the connection is free for other statements."""
+        self._finish(None)
+
+    def abandon(self):
+        """End the COPY with an error, so none of its rows are kept."""
+        self._finish(RuntimeError("import abandoned"))
+
+    def _finish(self, error):
+        if self.copy is None:
+            return
+        copy, cursor, self.copy, self.cursor = self.copy, self.cursor, None, None
+        try:
+            if error is None:
+                copy.__exit__(None, None, None)
+            else:
+                copy.__exit__(type(error), error, None)
+        finally:
+            cursor.close()
+
+
+def make_ready():
+    """Do what the database needs after a bulk load to serve at full speed; say what."""
+    # Outside any transaction: PostgreSQL's VACUUM cannot run in one.
+    db.session.close()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if connection.dialect.name == "postgresql":
+            # Statistics for the planner, and the visibility map that lets index-only
+            # scans skip the table: what autovacuum would do a minute later, while the
+            # first requests would be planned without them.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            try:
+                connection.exec_driver_sql("VACUUM (ANALYZE) links")
+            finally:
+                connection.exec_driver_sql("RESET statement_timeout")
+            return "VACUUM (ANALYZE) links"
+        # SQLite keeps no statistics until asked; without them it may choose a poor index.
+        connection.exec_driver_sql("ANALYZE")
+        return "ANALYZE"
