@@ -29,12 +29,17 @@ def main():
             env = app_environment(url, folder / "media")
             flask(env, "db", "upgrade")
             portfolio_id = flask(env, "portfolios", "create", "Bench")
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             imported, elapsed = timed_flask(env, "links", "import", portfolio_id, str(source))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rate = int(imported) / elapsed
     # Linux reports kibibytes: the peak of any child waited for, so of the import here.
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{throwaway.backend}: imported {imported} links in {elapsed:.2f} s", end=" ")
-    print(f"({rate:,.0f} links/s), peak RSS {peak_mib:,.0f} MiB")
+    # The command's own CPU time: steadier than the wall clock on a shared machine (the
+    # database server's work is not in it).
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(f"({rate:,.0f} links/s), CPU {cpu:.2f} s, peak RSS {peak_mib:,.0f} MiB")
 
 
 def parse_args():

@@ -105,7 +105,7 @@ def _load_json(path):
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableFile(
-            f"{path.name} is not UTF-8 text (byte {error.start}): not JSON."
+            f"{path.name} is not UTF-8 text at byte {error.start + 1} (counted from 1): not JSON."
         ) from None
     try:
         return json.loads(text, parse_constant=_no_constant)
@@ -134,7 +134,8 @@ def _line_record(position, line, path):
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:
         raise UnreadableFile(
-            f"{path.name} is not UTF-8 text ({position}, byte {error.start}): not JSON Lines."
+            f"{path.name} is not UTF-8 text at {position}, byte {error.start + 1} of the line "
+            "(both counted from 1): not JSON Lines."
         ) from None
     try:
         return Record(position, json.loads(text, parse_constant=_no_constant))
