@@ -112,7 +112,7 @@ class CopyWriter(LinkWriter):
 
     def __init__(self):
         self.connection = db.session.connection().connection.driver_connection
-        self.cursor = self.copy = None
+        self.cursor = self.block = self.copy = None
         with self.connection.cursor() as cursor:
             # A million links take longer than the timeout meant for requests; this
             # transaction only.
@@ -133,8 +133,9 @@ class CopyWriter(LinkWriter):
         # A writer thread sends what is ready while this one reads and checks the next
         # records, so the database's work (indexes, the trigram index) overlaps Python's.
         writer = QueuedLibpqWriter(self.cursor)
-        self.copy = self.cursor.copy(f"COPY links ({columns}) FROM STDIN", writer=writer)
-        self.copy.__enter__()
+        # Entered here and left in _finish: the COPY stays open across add() calls.
+        self.block = self.cursor.copy(f"COPY links ({columns}) FROM STDIN", writer=writer)
+        self.copy = self.block.__enter__()
 
     def pause(self):
         """End the COPY: its rows are in, and the connection is free for other statements."""
@@ -147,12 +148,15 @@ class CopyWriter(LinkWriter):
     def _finish(self, error):
         if self.copy is None:
             return
-        copy, cursor, self.copy, self.cursor = self.copy, self.cursor, None, None
+        block, cursor = self.block, self.cursor
+        self.block = self.copy = self.cursor = None
         try:
             if error is None:
-                copy.__exit__(None, None, None)
+                block.__exit__(None, None, None)
             else:
-                copy.__exit__(type(error), error, None)
+                # psycopg sends CopyFail: the server drops the COPY's rows, and the
+                # transaction waits for its rollback.
+                block.__exit__(type(error), error, None)
         finally:
             cursor.close()
 

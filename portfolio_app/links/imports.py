@@ -57,35 +57,50 @@ def import_links(portfolio_id, path, *, skip_duplicates=False):
     ImportRefused (every error listed) or import_file.UnreadableFile if the file has errors.
     """
     path = Path(path)
-    numbering = file_form(path)
-    result, errors = ImportResult(), ErrorReport(path.name, numbering)
-    images = ImageFiles(path.parent, errors)
-    now = utcnow()  # one "now" for every link that gives no time
+    errors = ErrorReport(path.name, file_form(path))
     with writes.transaction(portfolio_id):
-        existing = _identities(portfolio_id)
-        writer = bulk.writer()
-        for record in read_records(path):
-            values = check(record, errors, now)
-            if values is None:
-                continue
-            if existing and _identity(values) in existing:
-                result.duplicates += 1
-                if skip_duplicates:
-                    result.skipped_duplicates += 1
-                    continue
-            image_id = images.image_id(record, values, writer)
-            if errors.count:
-                writer.abandon()  # nothing will be kept: stop writing, keep checking
-                continue
-            _count_what_pages_lose(values, result)
-            writer.add(bulk.link_row(portfolio_id, values, image_id))
-            result.imported += 1
+        run = _Run(portfolio_id, errors, ImageFiles(path.parent, errors), skip_duplicates)
+        try:
+            for record in read_records(path):
+                run.take(record)
+        except BaseException:
+            run.writer.abandon()  # a COPY left open would keep the rollback waiting
+            raise
         if errors.count:
-            writer.abandon()
+            run.writer.abandon()
             raise ImportRefused(errors.message())
-        writer.close()
-    result.made_ready = bulk.make_ready()
-    return result
+        run.writer.close()
+    run.result.made_ready = bulk.make_ready()
+    return run.result
+
+
+class _Run:
+    """One import under way: records checked and written until the first error."""
+
+    def __init__(self, portfolio_id, errors, images, skip_duplicates):
+        self.portfolio_id, self.errors, self.images = portfolio_id, errors, images
+        self.skip_duplicates, self.result = skip_duplicates, ImportResult()
+        self.now = utcnow()  # one "now" for every link that gives no time
+        self.existing = _identities(portfolio_id)
+        self.writer = bulk.writer()
+
+    def take(self, record):
+        """Check one record and write it, unless an error means nothing will be kept."""
+        values = check(record, self.errors, self.now)
+        if values is None:
+            return
+        if self.existing and _identity(values) in self.existing:
+            self.result.duplicates += 1
+            if self.skip_duplicates:
+                self.result.skipped_duplicates += 1
+                return
+        image_id = self.images.image_id(record, values, self.writer)
+        if self.errors.count:
+            self.writer.abandon()  # nothing will be kept: stop writing, keep checking
+            return
+        _count_what_pages_lose(values, self.result)
+        self.writer.add(bulk.link_row(self.portfolio_id, values, image_id))
+        self.result.imported += 1
 
 
 def check(record, errors, now):
