@@ -81,15 +81,21 @@ def _write_links(path, rng):
     return str(path)
 
 
-def plans(seeded):
-    """Return each request's count and page plans, as text."""
+def statements(seeded):
+    """Return each request's count (None: the kept count) and page statements."""
     found = []
     for params in REQUESTS:
         _, count, page = recorded_statements(seeded, **params)
-        found.append(
-            (params, str(Plan(seeded, *count)) if count else None, str(Plan(seeded, *page)))
-        )
+        found.append((params, count, page))
     return found
+
+
+def plans(seeded, found):
+    """Return the plans of the statements, as text."""
+    return [
+        (params, str(Plan(seeded, *count)) if count else None, str(Plan(seeded, *page)))
+        for params, count, page in found
+    ]
 
 
 def test_the_import_leaves_statistics_and_the_visibility_map(imported):
@@ -114,12 +120,13 @@ def test_the_import_leaves_statistics_and_the_visibility_map(imported):
 
 def test_plans_right_after_an_import_are_the_settled_ones(imported):
     app = imported[0]
-    before = plans(imported)
+    found = statements(imported)
+    before = plans(imported, found)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()  # no connection of ours left to hold back VACUUM
         _analyse()
-    after = plans(imported)
+    after = plans(imported, found)
     for (params, count_now, page_now), (_, count_settled, page_settled) in zip(
         before, after, strict=True
     ):
