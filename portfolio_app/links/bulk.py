@@ -15,6 +15,7 @@ from ..models import Link, derived_link_fields
 
 CHUNK_SIZE = 5000
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+SQLITE_ANALYSIS_LIMIT = 1000
 COLUMNS = (
     "portfolio_id",
     "name",
@@ -183,5 +184,9 @@ def make_ready():
                 connection.exec_driver_sql("RESET statement_timeout")
             return statement
         # SQLite keeps no statistics until asked; without them it may choose a poor index.
+        # A sample of each index (SQLite's advice for PRAGMA optimize) keeps this to a
+        # moment however many links there are.
+        connection.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
         connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql("PRAGMA analysis_limit = 0")
         return "ANALYZE"
