@@ -3,9 +3,9 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, api_docs, cli, errors, links, logs, media, models, security  # noqa: F401
+from . import accounts, api_docs, cli, errors, i18n, links, logs, media, models, security  # noqa: F401
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
 
 
@@ -50,7 +50,8 @@ def register_extensions(app):
     # The API changes nothing and authenticates by token or a SameSite session: no forms.
     csrf.exempt(links.bp)
     limiter.init_app(app)
-    babel.init_app(app)
+    # Flask-Babel with the language and time zone selectors, the switch, the filters.
+    i18n.register(app)
     with app.app_context():
         _configure_sqlite(db.engine)
 
