@@ -7,7 +7,6 @@ maintained by the database's own triggers, as for any insert.
 
 from datetime import UTC
 
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import insert, text
 
 from ..extensions import db
@@ -131,11 +130,12 @@ class CopyWriter(LinkWriter):
     def _open(self):
         columns = ", ".join(f'"{name}"' for name in COLUMNS)
         self.cursor = self.connection.cursor()
-        # A writer thread sends what is ready while this one reads and checks the next
-        # records, so the database's work (indexes, the trigram index) overlaps Python's.
-        writer = QueuedLibpqWriter(self.cursor)
-        # Entered here and left in _finish: the COPY stays open across add() calls.
-        self.block = self.cursor.copy(f"COPY links ({columns}) FROM STDIN", writer=writer)
+        # The rows are sent as they are checked, so PostgreSQL indexes them (the trigram
+        # index above all) while Python reads the next records. psycopg's
+        # QueuedLibpqWriter (a sending thread) cost a fifth more CPU here for no gain in
+        # time, measured in docs/performance.md. Entered here and left in _finish: the
+        # COPY stays open across add() calls.
+        self.block = self.cursor.copy(f"COPY links ({columns}) FROM STDIN")
         self.copy = self.block.__enter__()
 
     def pause(self):
