@@ -4,10 +4,12 @@ Generates N links as JSON Lines in one portfolio (the benchmark's mix: English a
 names, urls, descriptions, 40% naming one of a few real image files, timestamps over two
 years) in a temporary folder, creates a fresh database (a SQLite file there, or a throwaway
 database on the PostgreSQL server of --database-url, dropped afterwards), and times the real
-command as a subprocess, start-up included.
+command as a subprocess, start-up included, and the largest resident set of the commands it
+ran (the import's, which is by far the largest).
 """
 
 import argparse
+import resource
 import tempfile
 from pathlib import Path
 
@@ -27,10 +29,17 @@ def main():
             env = app_environment(url, folder / "media")
             flask(env, "db", "upgrade")
             portfolio_id = flask(env, "portfolios", "create", "Bench")
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             imported, elapsed = timed_flask(env, "links", "import", portfolio_id, str(source))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rate = int(imported) / elapsed
+    # Linux reports kibibytes: the peak of any child waited for, so of the import here.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{throwaway.backend}: imported {imported} links in {elapsed:.2f} s", end=" ")
-    print(f"({rate:,.0f} links/s)")
+    # The command's own CPU time: steadier than the wall clock on a shared machine (the
+    # database server's work is not in it).
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(f"({rate:,.0f} links/s), CPU {cpu:.2f} s, peak RSS {peak_mib:,.0f} MiB")
 
 
 def parse_args():

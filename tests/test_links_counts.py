@@ -162,6 +162,56 @@ def test_every_kind_of_change_gives_a_new_version(app, portfolios, backend):
         assert links_version(app, second) != second_version
 
 
+def link_count(app, portfolio):
+    with app.app_context():
+        return db.session.get(Portfolio, portfolio.id).link_count
+
+
+def import_lines(runner, portfolio, path, *lines, options=()):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["links", "import", str(portfolio.id), str(path), *options]
+    return runner.invoke(args=args)
+
+
+def test_an_import_is_counted_at_once(app, api, runner, portfolios, tmp_path):
+    # The bulk insert (COPY or multi-row INSERTs) runs no ORM events: the kept count, the
+    # version and the search index are the database's own work, and must be exact.
+    first, second = portfolios
+    assert count(api, first, **GITHUB) == 3 and count(api, first) == 4
+    version = links_version(app, first)
+    lines = [f'{{"name": "github imported {n}", "url": "javascript:x"}}' for n in range(7)]
+    result = import_lines(runner, first, tmp_path / "l.jsonl", *lines, '{"name": "other"}')
+    assert result.exit_code == 0, result.output
+    assert links_version(app, first) != version
+    assert (count(api, first, **GITHUB), count(api, first), link_count(app, first)) == (10, 12, 12)
+    assert count(api, first, search="imported") == 7  # the new rows are in the search index
+    assert (count(api, second, **GITHUB), link_count(app, second)) == (1, 1)
+
+
+def test_a_refused_import_changes_no_count(app, api, runner, portfolios, tmp_path):
+    first, _ = portfolios
+    assert count(api, first, **GITHUB) == 3
+    version = links_version(app, first)
+    lines = [*(f'{{"name": "github {n}"}}' for n in range(6000)), '{"name": ""}']
+    result = import_lines(runner, first, tmp_path / "l.jsonl", *lines)
+    assert result.exit_code == 1
+    assert links_version(app, first) == version
+    assert (count(api, first, **GITHUB), link_count(app, first)) == (3, 4)
+
+
+def test_an_import_skipping_duplicates_is_counted_exactly(app, api, runner, portfolios, tmp_path):
+    first, _ = portfolios
+    line = '{"name": "github again", "created_at": "2024-01-01T00:00:00Z"}'
+    assert import_lines(runner, first, tmp_path / "a.jsonl", line).exit_code == 0
+    assert count(api, first, **GITHUB) == 4
+    result = import_lines(
+        runner, first, tmp_path / "b.jsonl", line, '{"name": "github new"}',
+        options=["--skip-duplicates"],
+    )  # fmt: skip
+    assert (result.exit_code, result.stdout) == (0, "1\n"), result.output
+    assert (count(api, first, **GITHUB), link_count(app, first)) == (5, 6)
+
+
 def test_a_portfolio_made_again_under_the_same_id_is_counted_afresh(app, api, portfolios):
     # Four links each time, as a counted-up version would not tell them apart.
     first, _ = portfolios

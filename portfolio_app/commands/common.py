@@ -2,8 +2,11 @@
 
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
+from marshmallow import ValidationError
+from werkzeug.datastructures import FileStorage
 
 from .. import media
 from ..extensions import db
@@ -25,6 +28,28 @@ def find_portfolio(portfolio_id):
     if portfolio is None:
         raise click.ClickException(f"No portfolio with id {portfolio_id}.")
     return portfolio
+
+
+def load_link(schema, options, image_path=None, remove_image=False):
+    """Return LinkIn data from command-line options; a click error naming each bad option."""
+    data = {name: value for name, value in options.items() if value is not None}
+    opened = None
+    if image_path is not None:
+        opened = Path(image_path).open("rb")  # noqa: SIM115 (closed below, after loading)
+        data["image"] = FileStorage(opened, filename=Path(image_path).name)
+    elif remove_image:
+        data["image"] = None
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        lines = [
+            f"--{field}: {' '.join(map(str, messages))}"
+            for field, messages in error.messages.items()
+        ]
+        raise click.ClickException("\n".join(lines)) from None
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 @contextmanager

@@ -5,45 +5,21 @@ transaction, recorded in the audit log as the command line) and prints what a sc
 """
 
 import json
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from marshmallow import ValidationError
-from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..links import audit, writes
 from ..links.audit import COMMAND_LINE
 from ..links.inputs import LinkIn
 from ..models import ID_MAX, Link
+from .common import load_link
 from .links import links
 
 audit_group = AppGroup("audit", help="Read the audit log of link changes.")
 # Ids are 64-bit: anything else names no row (and PostgreSQL would refuse to compare it).
 ID = click.IntRange(1, ID_MAX)
-
-
-def load_link(schema, options, image_path=None, remove_image=False):
-    """Return LinkIn data from command-line options; a click error naming each bad option."""
-    data = {name: value for name, value in options.items() if value is not None}
-    opened = None
-    if image_path is not None:
-        opened = Path(image_path).open("rb")  # noqa: SIM115 (closed below, after loading)
-        data["image"] = FileStorage(opened, filename=Path(image_path).name)
-    elif remove_image:
-        data["image"] = None
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        lines = [
-            f"--{field}: {' '.join(map(str, messages))}"
-            for field, messages in error.messages.items()
-        ]
-        raise click.ClickException("\n".join(lines)) from None
-    finally:
-        if opened is not None:
-            opened.close()
 
 
 def find_link(link_id):

@@ -1,16 +1,15 @@
-"""`flask links ...`: add one link or import many."""
+"""`flask links add|import`: one link through the write API's path, or many from a file."""
 
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from .. import media
-from ..extensions import db
-from ..models import Link
-from .common import find_portfolio, removing_on_failure
-from .link_fields import clean_link
-from .link_import import import_links
+from ..links import imports, writes
+from ..links.audit import COMMAND_LINE
+from ..links.import_file import UnreadableFile
+from ..links.inputs import LinkIn
+from .common import find_portfolio, load_link
 
 links = AppGroup("links", help="Add links to a portfolio, one by one or from a file.")
 
@@ -18,53 +17,79 @@ links = AppGroup("links", help="Add links to a portfolio, one by one or from a f
 @links.command("add")
 @click.argument("portfolio_id", type=int)
 @click.option("--name", required=True, help="The link's name (required).")
-@click.option("--url", help="An absolute http, https, ftp or ftps URL.")
+@click.option("--url", help='An absolute http, https, ftp or ftps URL ("" for none).')
 @click.option("--description", help='A description; "" is kept, distinct from none.')
 @click.option(
     "--image", metavar="PATH", help="A JPEG, PNG, WebP or GIF file to store with the link."
 )
 @click.option("--order", metavar="N", help="The link's position (an integer; default 0).")
-def add_link(portfolio_id, **fields):
-    """Add a link to a portfolio and print its id."""
+def add_link(portfolio_id, image, **options):
+    """Add a link to a portfolio (checked as the API's POST) and print its id."""
     portfolio = find_portfolio(portfolio_id)
-    given = {field: value for field, value in fields.items() if value is not None}
-    values, errors = clean_link(given, image_folder=Path())
-    if errors:
-        raise click.ClickException("\n".join(f"--{field}: {message}" for field, message in errors))
-    stored = []
-    with removing_on_failure(stored):
-        image = _ingest(values["image"], values["image_name"], stored)
-        link = Link(portfolio=portfolio, image=image, **_link_columns(values))
-        db.session.add(link)
-        db.session.commit()
+    if image is not None and not Path(image).is_file():
+        raise click.ClickException(f"--image: No such file: {image}")
+    data = load_link(LinkIn(), options, image)
+    with writes.transaction(portfolio.id):
+        link = writes.create_link(portfolio.id, data, COMMAND_LINE)
     click.echo(link.id)
-
-
-def _ingest(path, name, stored):
-    if path is None:
-        return None
-    try:
-        image = media.ingest_image(path, original_name=name)
-    except media.ImageRejected as error:
-        raise click.ClickException(f"--image: {error}") from None
-    stored.append(image)
-    return image
-
-
-def _link_columns(values):
-    columns = ("name", "url", "description", "order", "created_at", "updated_at")
-    return {column: values[column] for column in columns}
 
 
 @links.command("import")
 @click.argument("portfolio_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_links_command(portfolio_id, file):
+@click.option(
+    "--skip-duplicates",
+    is_flag=True,
+    help="Leave out links identical (name, url, description, created_at) to links "
+    "the portfolio already holds.",
+)
+def import_links_command(portfolio_id, file, skip_duplicates):
     """Import the links in FILE, all or none, and print how many.
 
     FILE holds a JSON array of links, an API response {"results": [...]}, or JSON Lines
-    (records whose "kind" is not "link" are skipped). Fields: name, url, description,
-    order, created_at, updated_at (ISO 8601), image (a path relative to FILE).
+    (records whose "kind" is not "link" are skipped; an export of `links export --format
+    jsonl` reads back). Fields: name, url (kept as given), description, order, created_at,
+    updated_at (ISO 8601), image (a path relative to FILE). Afterwards the database's
+    statistics are brought up to date, so the links are served at full speed at once.
     """
-    portfolio = find_portfolio(portfolio_id)
-    click.echo(import_links(portfolio, file))
+    portfolio_id = find_portfolio(portfolio_id).id
+    try:
+        result = imports.import_links(portfolio_id, file, skip_duplicates=skip_duplicates)
+    except (imports.ImportRefused, UnreadableFile) as error:
+        raise click.ClickException(str(error)) from None
+    for line in summary(result, portfolio_id):
+        click.echo(line, err=True)
+    click.echo(result.imported)
+
+
+def summary(result, portfolio_id):
+    """Return the lines that tell what an import did besides storing the links."""
+    lines = []
+    if result.skipped_duplicates:
+        lines.append(
+            f"Skipped {_links(result.skipped_duplicates)} identical (name, url, description, "
+            f"created_at) to links already in portfolio {portfolio_id}."
+        )
+    elif result.duplicates:
+        lines.append(
+            f"{_links(result.duplicates)} identical (name, url, description, created_at) to "
+            f"links already in portfolio {portfolio_id}: imported again. --skip-duplicates "
+            "leaves them out."
+        )
+    if result.urls_not_links:
+        lines.append(
+            f"{_links(result.urls_not_links)} with a URL that will not be shown as a link "
+            "(only http:// and https:// URLs are; the rest are shown as text)."
+        )
+    if result.images_not_brought:
+        lines.append(
+            f"{_links(result.images_not_brought)} imported without their image: image_data "
+            'names it only by URL, which is not fetched. Name a local file in "image" '
+            "to bring it."
+        )
+    lines.append(f"Ran {result.made_ready}: the links are ready to be served at full speed.")
+    return lines
+
+
+def _links(count):
+    return f"{count:,} link" if count == 1 else f"{count:,} links"

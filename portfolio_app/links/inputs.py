@@ -7,6 +7,7 @@ lone surrogates; URLField is Django's URLValidator; IntegerField reads "12", 12.
 
 import ipaddress
 import re
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -26,6 +27,12 @@ URL_SCHEMES = ("http", "https", "ftp", "ftps")
 INVALID_URL = "Enter a valid URL."
 NO_SUCH_LINK = "No such link in this portfolio."
 MOVE_NEEDS_ONE_PLACE = 'Give exactly one of "before", "after" or "to".'
+INVALID_DATETIME = (
+    "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
+# A path to an image file, as `links import` reads it (relative to the file).
+IMAGE_PATH_MAX_LENGTH = 4096
 INVALID_IMAGE = (
     "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
 )
@@ -275,6 +282,42 @@ class LinkIn(Schema):
         metadata={"description": "The link's position: the default ordering's first key."},
     )
     image = ImageUpload(allow_none=True)
+
+
+class Timestamp(fields.AwareDateTime):
+    """DRF's DateTimeField: ISO 8601 (naive means UTC), returned in UTC."""
+
+    default_error_messages = {"invalid": INVALID_DATETIME}  # noqa: RUF012
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):  # marshmallow would take a datetime object as is
+            raise self.make_error("invalid")
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # an offset that moves 0001-01-01 or 9999-12-31 off the calendar
+            raise self.make_error("invalid") from None
+
+
+class LinkImport(LinkIn):
+    """A link as a file gives it to `links import` (SPEC 7): LinkIn's rules, and more kept.
+
+    The url is kept as given (any text within the length limit: the original's database
+    may hold anything, and pages never make such a url a link); timestamps are taken as
+    given; image is a path to a local file; image_data (an export's image, by URL) is read
+    only to say that the image was not brought.
+    """
+
+    url = Text(
+        max_length=URL_MAX_LENGTH, allow_blank=True, trim=False, allow_none=True, load_default=None
+    )
+    created_at = Timestamp(allow_none=True, load_default=None)
+    updated_at = Timestamp(allow_none=True, load_default=None)
+    image = Text(max_length=IMAGE_PATH_MAX_LENGTH, trim=False, allow_none=True, load_default=None)
+    image_data = fields.Raw(allow_none=True, load_default=None)
 
 
 PUT_KEEPS = ("order", "image")

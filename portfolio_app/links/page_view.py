@@ -78,6 +78,12 @@ def query_url(params, **changes):
     return "?" + urlencode({k: v for k, v in merged.items() if v is not None})
 
 
+def shown_as_link(url):
+    """Tell whether pages make url a link (http and https only)."""
+    # javascript:, data: and the rest, which `links import` keeps as given, stay text.
+    return url.lower().startswith(SAFE_SCHEMES)
+
+
 def link_rows(dumped_links):
     """Add to each dumped link what the page needs: a safe href and a small thumbnail."""
     rows = []
@@ -87,8 +93,7 @@ def link_rows(dumped_links):
         rows.append(
             {
                 **link,
-                # Only http and https become links; javascript:, data: and the rest stay text.
-                "href": url if url.lower().startswith(SAFE_SCHEMES) else None,
+                "href": url if shown_as_link(url) else None,
                 "thumbnail": thumbnails[0]["f"] if thumbnails else None,
                 # In DISPLAY_TIMEZONE, Jalali in Persian; the exact ISO time goes in title=.
                 "created_label": moment_label(link["created_at"]),
