@@ -14,7 +14,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError, missing
 
-from .. import media
+from .. import media, metrics
 from ..extensions import db
 from ..models import Link, utcnow
 from . import bulk, writes
@@ -83,6 +83,7 @@ def import_links(portfolio_id, path, *, skip_duplicates=False):
             run.writer.abandon()
             raise ImportRefused(errors.message())
         run.writer.close()
+    metrics.record_links_imported(run.result.imported)
     run.result.made_ready = bulk.make_ready()
     return run.result
 
