@@ -554,5 +554,5 @@ def test_the_openapi_description_documents_both_downloads():
     assert {"X-Total-Count", "Content-Disposition"} <= set(page["headers"])
     assert page["headers"]["ETag"]["required"] is False  # a download has none
     get = description["paths"]["/api/portfolios/{portfolio_id}/links/"]["get"]
-    (format_parameter,) = [p for p in get["parameters"] if p["name"] == "format"]
+    (format_parameter,) = [p for p in get["parameters"] if p.get("name") == "format"]
     assert {"csv", "jsonl"} <= set(format_parameter["schema"]["enum"])
