@@ -139,19 +139,6 @@ def test_api_on_any_portfolio_id(case, app, seeded):
 def _call_and_validate(case, app):
     # The schemas are built at import and the app per test; the checks' own probes need it too.
     case.operation.schema.app = app
-    import sys
-
-    print(
-        "CASEBODY",
-        {k: v for k, v in (case.body or {}).items() if k != "image"}
-        if isinstance(case.body, dict)
-        else None,
-        case.media_type,
-        case.meta and case.meta.generation.mode,
-        case.meta and case.meta.phase.name,
-        getattr(case.meta.phase.data, "scenario", None) if case.meta else None,
-        file=sys.stderr,
-    )
     case.call_and_validate(
         app=app,
         excluded_checks=[
