@@ -5,11 +5,10 @@ from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
 from ..errors import APIError
-from .counts import filters_key
 from .cursor import INVALID as INVALID_CURSOR
 from .cursor import CursorField, digest_of
 from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
-from .query import ORDERING_FIELDS
+from .query import ORDERING_FIELDS, filters_key
 
 
 class RequestParser(FlaskParser):
@@ -58,14 +57,20 @@ def raise_bad_request(error, req, schema, *, error_status_code, error_headers):
 class LinkListArgs(Schema):
     """Query parameters of GET /api/portfolios/<id>/links/ (SPEC section 2)."""
 
+    # Above the maximum, the maximum (as DRF's max_limit); never given, the default.
     limit = Integer64(
         minimum=1,
+        maximum=lambda: current_app.config["LINKS_MAX_LIMIT"],
         clamp=True,
+        load_default=lambda: min(
+            current_app.config["LINKS_DEFAULT_LIMIT"], current_app.config["LINKS_MAX_LIMIT"]
+        ),
         message="A valid integer of at least 1 is required.",
         metadata={"description": "Page size."},
     )
     offset = Integer64(
         minimum=0,
+        load_default=0,
         message="A valid integer of at least 0 is required.",
         metadata={"description": "Rows skipped before the page starts."},
     )
@@ -156,8 +161,3 @@ class LinkListArgs(Schema):
                 errors["cursor"] = [INVALID_CURSOR]
         if errors:
             raise ValidationError(errors)
-
-
-def limits():
-    """Return the configured (default, maximum) page size."""
-    return current_app.config["LINKS_DEFAULT_LIMIT"], current_app.config["LINKS_MAX_LIMIT"]

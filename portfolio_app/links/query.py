@@ -1,6 +1,8 @@
 """Filters, search and ordering: small functions from (Select, args) to Select."""
 
-from sqlalchemy import Boolean, literal, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import Boolean, Select, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import FunctionElement
@@ -19,9 +21,8 @@ DEFAULT_ORDERING = ((Link.order, False), (Link.created_at, True), (Link.id, True
 DATE_COLUMNS = {"created": Link.created_at, "updated": Link.updated_at}
 # A trigram index can only find terms of at least three characters.
 TRIGRAM = 3
-# The execution option build_links_query leaves for paginate: whether any filter narrows
-# the portfolio's links (if not, the portfolio's kept link count is the count).
-FILTERED_OPTION = "links_filtered"
+# Arguments that say where the page is, not which links are listed.
+PAGE_ARGS = frozenset({"limit", "offset", "ordering", "cursor"})
 
 
 class TermInIndex(FunctionElement):
@@ -133,14 +134,53 @@ def filter_by_presence(query, args):
 FILTERS = (filter_by_search, filter_by_id_range, filter_by_dates, filter_by_presence)
 
 
+@dataclass(frozen=True)
+class LinksQuery:
+    """The links a request lists: their Select, and what the reading of a page needs to know.
+
+    filtered: whether any filter narrows the portfolio's links (if not, the portfolio's kept
+    link count is their count). ordering: the requested (field, descending) pairs; keys: the
+    (column, descending) pairs they sort by, id last. terms: the search terms. filters: the
+    filters in a hashable form, which names the count and binds a cursor.
+    """
+
+    select: Select
+    portfolio_id: int
+    filtered: bool
+    ordering: tuple
+    keys: tuple
+    terms: tuple
+    filters: tuple
+
+
+def filters_key(args):
+    """Return the parsed filters of args in a hashable form."""
+    return tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in args.items()
+            if name not in PAGE_ARGS
+        )
+    )
+
+
 def build_links_query(portfolio_id, args):
-    """Return the Select of a portfolio's links that match every filter in args."""
+    """Return the LinksQuery of a portfolio's links that match every filter in args."""
     whole_portfolio = select(Link).where(Link.portfolio_id == portfolio_id)
     query = whole_portfolio
     for apply_filter in FILTERS:
         query = apply_filter(query, args)
-    # Each filter returns its query unchanged when it has nothing to filter.
-    return query.execution_options(**{FILTERED_OPTION: query is not whole_portfolio})
+    ordering = tuple(args.get("ordering") or ())
+    return LinksQuery(
+        select=query,
+        portfolio_id=portfolio_id,
+        # Each filter returns its query unchanged when it has nothing to filter.
+        filtered=query is not whole_portfolio,
+        ordering=ordering,
+        keys=ordering_keys(ordering),
+        terms=tuple(args.get("search", ())),
+        filters=filters_key(args),
+    )
 
 
 def ordering_keys(ordering):

@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
-from ..extensions import db, limiter
-from . import api_writes, counts, cursor
+from ..extensions import limiter
+from . import api_writes, counts
 from .args import InvalidQuery, LinkListArgs, parser
 from .checks import (
     Int64Converter,
@@ -22,7 +22,7 @@ from .checks import (
 )
 from .inputs import PUT_KEEPS, LinkIn, MoveIn
 from .page_view import staff_page
-from .pagination import load_thumbnails, page_size, paginate
+from .plan import paginate, read_cursor_page
 from .query import build_links_query
 from .represent import REPRESENTATIONS, represent_cursor_page, represent_link
 
@@ -76,10 +76,8 @@ def list_links(portfolio):
     args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
     if "cursor" in args and g.representation == "json":  # pages the staff page never uses
-        page = cursor.read_page(db.session, query, args, page_size(args))
-        load_thumbnails(page.links)
-        return represent_cursor_page(page)
-    page = paginate(query, args, portfolio)
+        return represent_cursor_page(read_cursor_page(query, args["cursor"], args["limit"]))
+    page = paginate(query, portfolio, args["limit"], args["offset"])
     return REPRESENTATIONS[g.representation](portfolio, page)
 
 
