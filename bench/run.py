@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .cursors import deep_cursors
 from .database import (
     ROOT,
     ThrowawayDatabase,
@@ -40,8 +41,9 @@ from .database import (
 from .dataset import write_dataset
 from .floor import sql_floors
 from .load import ensure_wrk, median_run, run_wrk
-from .scenarios import scenarios
+from .scenarios import COLD_RUN_REQUESTS, scenarios
 from .server import Gunicorn, busy_cpu_seconds, get, process_cpu_seconds
+from .varied import write_requests
 
 OUT = Path(__file__).with_name("out")
 STATE_FILE = "state.json"
@@ -162,13 +164,13 @@ def build(url, folder, count, settled=False):
 
 def measure(dataset, folder, wrk, options):
     """Time the SQL floors in-process, then every scenario under gunicorn and wrk."""
-    chosen = select_scenarios(dataset, options.scenarios)
     env = app_environment(dataset.database_url, dataset.media_root)
     config = {
         "DATABASE_URL": dataset.database_url,
         "MEDIA_ROOT": dataset.media_root,
         "SECRET_KEY": env["SECRET_KEY"],
     }
+    chosen = select_scenarios(dataset, options.scenarios, folder, options.runs, config)
     print("Timing the SQL floors", file=sys.stderr)
     floors = sql_floors(config, dataset.key, chosen, options.floor_repeats)
     with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
@@ -188,13 +190,19 @@ def measure(dataset, folder, wrk, options):
     }
 
 
-def select_scenarios(dataset, names):
+def select_scenarios(dataset, names, folder, runs, config):
     """Return the scenarios for this dataset, only those named when names are given."""
     ids, sizes = dataset.portfolio_ids, dataset.portfolio_sizes
-    all_scenarios = scenarios(ids[0], ids[-1], sum(sizes), sizes[0])
-    if not names:
+    wanted = names.split(",") if names else None
+    data = folder / "data" / "portfolio-1.jsonl"  # the big portfolio's, as dataset.py writes
+    cursors = {}
+    if wanted is None or any(name.startswith("cursor_") for name in wanted):
+        cursors = deep_cursors(config, ids[0])
+    all_scenarios = scenarios(
+        ids[0], ids[-1], sum(sizes), sizes[0], data if data.exists() else None, runs, cursors
+    )
+    if wanted is None:
         return all_scenarios
-    wanted = names.split(",")
     unknown = set(wanted) - {s.name for s in all_scenarios}
     if unknown:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
@@ -217,8 +225,10 @@ def drive(server, wrk, dataset, chosen, floors, options):
             row["skipped"] = f"the app answers {status}"
             print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
             continue
-        run_wrk(wrk, url, dataset.key, **load(scenario, options, 2))  # warm-up, not counted
-        live.append((scenario, url, row, {"runs": [], "shares": [], "waited": 0}))
+        feed = RequestFeed.of(scenario, folder_of(server))
+        # Warm-up, not counted; a cold scenario's takes requests of its own too.
+        run_wrk(wrk, url, dataset.key, **load(scenario, options, 2), requests=feed.next())
+        live.append((scenario, url, row, {"runs": [], "shares": [], "waited": 0, "feed": feed}))
     backends = server_pids(dataset.database_url)  # the workers' connections, once warm
     for round_number in range(1, options.runs + 1):
         print(f"  round {round_number} of {options.runs}", file=sys.stderr)
@@ -226,7 +236,12 @@ def drive(server, wrk, dataset, chosen, floors, options):
             timed["waited"] += wait_for_quiet(options.quiet_wait)
             before = cpu_sample(server, backends)
             seconds = options.duration
-            timed["runs"].append(run_wrk(wrk, url, dataset.key, **load(scenario, options, seconds)))
+            run = run_wrk(
+                wrk, url, dataset.key, **load(scenario, options, seconds),
+                requests=timed["feed"].next(),
+            )  # fmt: skip
+            timed["runs"].append(run)
+            timed["feed"].sent(run)
             timed["shares"].append(cpu_shares(before, cpu_sample(server, backends)))
     for scenario, _, row, timed in live:
         shares = timed["shares"]
@@ -236,8 +251,56 @@ def drive(server, wrk, dataset, chosen, floors, options):
             floor=asdict(floors[scenario.name]),
             cpu={k: round(statistics.mean(s[k] for s in shares), 3) for k in shares[0]},
             waited_for_quiet_s=timed["waited"],
+            **timed["feed"].summary(),
         )
     return rows
+
+
+def folder_of(server):
+    """Return the folder the server's log is in: the run's own folder."""
+    return server.log_path.parent
+
+
+class RequestFeed:
+    """Which requests each run of a scenario sends: one path, or slices of a requests file."""
+
+    def __init__(self, file, pool, size):
+        self.file, self.pool, self.size = file, pool, size
+        self.start, self.repeated, self.distinct = 0, 0, 0
+
+    @classmethod
+    def of(cls, scenario, folder):
+        """Return the feed of scenario, writing its requests file in folder if it has one."""
+        if not scenario.requests:
+            return cls(None, None, 0)
+        file = write_requests(folder / f"requests-{scenario.name}.tsv", scenario.requests)
+        return cls(file, scenario.pool, len(scenario.requests))
+
+    def next(self):
+        """Return wrk's (file, start, length) for the next run, or None for the one path."""
+        if self.file is None:
+            return None
+        if self.pool is not None:  # warm: the same few, over and over
+            return (self.file, 0, self.pool)
+        length = min(COLD_RUN_REQUESTS, self.size)
+        chosen = (self.file, self.start, length)
+        self.start = (self.start + length) % self.size
+        return chosen
+
+    def sent(self, run):
+        """Note how many of a timed run's requests were new and how many repeats."""
+        if self.file is None:
+            return
+        slice_length = self.pool or min(COLD_RUN_REQUESTS, self.size)
+        self.distinct += min(run.requests, slice_length)
+        self.repeated += max(run.requests - slice_length, 0)
+
+    def summary(self):
+        """Return what the runs sent, for the results file."""
+        if self.file is None:
+            return {}
+        kind = "warm" if self.pool is not None else "cold"
+        return {"requests_kind": kind, "distinct_sent": self.distinct, "repeats": self.repeated}
 
 
 def load(scenario, options, seconds):
