@@ -27,7 +27,7 @@ from ..models import Link, Thumbnail
 from . import cursor
 from .counts import count_filtered
 from .pagination import Page, Slice
-from .query import ordering_keys, scanning_search, sort_clauses
+from .query import ordering_keys, scanning_search, search_driven, sort_clauses
 
 # The thumbnails of a page's images, in the order Image.thumbnails has (by size).
 PAGE_THUMBNAILS = (
@@ -70,8 +70,11 @@ def load_page(query, rows, count, total):
         parameters = {"portfolio_id": query.portfolio_id, "limit": rows.limit}
         return db.session.scalars(statement, parameters | {"offset": rows.offset})
     select_ = query.select
-    if query.terms and is_dense(rows, count, total):
-        select_ = scanning_search(select_)
+    if query.terms:
+        if is_dense(rows, count, total):
+            select_ = scanning_search(select_)  # in order, each row checked as it comes
+        else:
+            select_ = search_driven(select_)  # the few matches first, then sorted
     return db.session.scalars(page_statement(select_, query.keys, rows))
 
 
