@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .cursors import deep_cursors
 from .database import (
     ROOT,
     ThrowawayDatabase,
@@ -197,7 +196,12 @@ def select_scenarios(dataset, names, folder, runs, config):
     data = folder / "data" / "portfolio-1.jsonl"  # the big portfolio's, as dataset.py writes
     cursors = {}
     if wanted is None or any(name.startswith("cursor_") for name in wanted):
-        cursors = deep_cursors(config, ids[0])
+        try:
+            from .cursors import deep_cursors  # the app's own modules, which may differ
+        except ImportError:  # an older app (a before/after comparison): no deep cursors
+            deep_cursors = None
+        if deep_cursors is not None:
+            cursors = deep_cursors(config, ids[0])
     all_scenarios = scenarios(
         ids[0], ids[-1], sum(sizes), sizes[0], data if data.exists() else None, runs, cursors
     )
