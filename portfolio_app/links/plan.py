@@ -69,13 +69,16 @@ def load_page(query, rows, count, total):
         statement = whole_portfolio_page(query.ordering, rows.from_end)
         parameters = {"portfolio_id": query.portfolio_id, "limit": rows.limit}
         return db.session.scalars(statement, parameters | {"offset": rows.offset})
-    select_ = query.select
+    select_, in_order = query.select, True
+    dense = is_dense(rows, count, total)
     if query.terms:
-        if is_dense(rows, count, total):
-            select_ = scanning_search(select_)  # in order, each row checked as it comes
-        else:
-            select_ = search_driven(select_)  # the few matches first, then sorted
-    return db.session.scalars(page_statement(select_, query.keys, rows))
+        # Common: in order, each row checked as it comes; rare: the matches first, sorted.
+        select_ = scanning_search(select_) if dense else search_driven(select_)
+    elif not dense and query.keys[0][0].key not in query.ranged:
+        # A few matches of a range on another column (a narrow date window, ordered by
+        # name): found on the range's index and sorted, not met along the ordering's.
+        in_order = False
+    return db.session.scalars(page_statement(select_, query.keys, rows, in_order))
 
 
 @lru_cache(maxsize=256)  # orderings come from a short whitelist
@@ -106,11 +109,11 @@ def is_dense(rows, count, total):
     return 2 * rows.end * total <= count * count
 
 
-def page_statement(query, keys, rows):
+def page_statement(query, keys, rows, in_order=True):
     """Return the Select of the page's links: ids chosen on an index, then their rows."""
     ids = (
         query.with_only_columns(Link.id, maintain_column_froms=True)
-        .order_by(*sort_clauses(keys, reverse=rows.from_end))
+        .order_by(*sort_clauses(keys, reverse=rows.from_end, indexed=in_order))
         .limit(rows.limit)
         .offset(rows.offset)
         .subquery("page_ids")
