@@ -1,14 +1,20 @@
 """The list's query string: every parameter declared once, parsed by one project parser."""
 
-from flask import current_app
+from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
+from ..config import Defaults
 from ..errors import APIError
 from .cursor import INVALID as INVALID_CURSOR
 from .cursor import CursorField, digest_of
 from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
 from .query import ORDERING_FIELDS, filters_key
+
+
+def setting(name):
+    """Return the app's setting name; outside an app (a schema read alone), its default."""
+    return current_app.config[name] if has_app_context() else getattr(Defaults, name)
 
 
 class RequestParser(FlaskParser):
@@ -60,11 +66,9 @@ class LinkListArgs(Schema):
     # Above the maximum, the maximum (as DRF's max_limit); never given, the default.
     limit = Integer64(
         minimum=1,
-        maximum=lambda: current_app.config["LINKS_MAX_LIMIT"],
+        maximum=lambda: setting("LINKS_MAX_LIMIT"),
         clamp=True,
-        load_default=lambda: min(
-            current_app.config["LINKS_DEFAULT_LIMIT"], current_app.config["LINKS_MAX_LIMIT"]
-        ),
+        load_default=lambda: min(setting("LINKS_DEFAULT_LIMIT"), setting("LINKS_MAX_LIMIT")),
         message="A valid integer of at least 1 is required.",
         metadata={"description": "Page size."},
     )
