@@ -12,6 +12,7 @@ functions that took the most time under cProfile (which slows everything about t
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import pstats
 import statistics
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from portfolio_app import create_app
 
+from . import varied
 from .database import app_environment
 
 ROUNDS = 7
@@ -39,8 +41,14 @@ def main():
             "LOG_LEVEL": "WARNING",  # no log line per request on the terminal
         }
     )
-    path = options.path or f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
-    call = request_caller(app, path, state["key"])
+    base = f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
+    path = options.path or base
+    paths = [path]
+    if options.varied:  # every request a new one: cold counts, as staff searching
+        needed = options.requests * (2 if options.profile else 1) + 200
+        paths = varied_paths(options.varied, base, options.folder, state, needed)
+        path = f"{options.varied} (varied, {len(paths):,} distinct)"
+    call = request_caller(app, paths, state["key"])
     for _ in range(200):  # warm: connections, statement caches
         call()
     per_round = max(options.requests // ROUNDS, 1)
@@ -64,16 +72,27 @@ def parse_args():
     parser.add_argument("--requests", type=int, default=2000, help="requests timed (2000)")
     parser.add_argument("--profile", action="store_true", help="also run under cProfile")
     parser.add_argument("--top", type=int, default=40, help="functions shown (40)")
+    parser.add_argument(
+        "--varied",
+        choices=("search", "dates", "flags"),
+        help="time distinct requests of this kind (bench/varied.py), not one repeated",
+    )
     return parser.parse_args()
 
 
-def request_caller(app, path, key):
-    """Return a function that makes the request through the WSGI app and checks it is 200."""
-    route, _, query = path.partition("?")
+def varied_paths(kind, base, folder, state, count):
+    """Return count distinct paths of a varied kind."""
+    if kind == "search":
+        return varied.search_requests(base, folder / "data" / "portfolio-1.jsonl", count)
+    if kind == "dates":
+        return varied.date_requests(base, count)
+    return varied.flag_requests(base, (1, state["portfolio_sizes"][0]), count)
+
+
+def request_caller(app, paths, key):
+    """Return a function that makes the next request through the WSGI app, checking it is 200."""
     environ = {
         "REQUEST_METHOD": "GET",
-        "PATH_INFO": route,
-        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -84,15 +103,18 @@ def request_caller(app, path, key):
         "wsgi.errors": sys.stderr,
     }
 
+    requests = itertools.cycle([path.partition("?")[::2] for path in paths])
+
     def call():
         statuses = []
+        route, query = next(requests)
         body = app.wsgi_app(
-            {**environ, "wsgi.input": io.BytesIO()},
+            {**environ, "PATH_INFO": route, "QUERY_STRING": query, "wsgi.input": io.BytesIO()},
             lambda status, headers, exc_info=None: statuses.append(status),
         )
         b"".join(body)
         if not statuses[0].startswith("200"):
-            sys.exit(f"{path} answered {statuses[0]}")
+            sys.exit(f"{route}?{query} answered {statuses[0]}")
 
     return call
 

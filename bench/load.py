@@ -19,6 +19,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
 
     @classmethod
     def from_wrk(cls, report):
@@ -29,6 +30,7 @@ class Run:
             p50_ms=report["p50_us"] / 1000,
             p99_ms=report["p99_us"] / 1000,
             errors=errors,
+            requests=report["requests"],
         )
 
 
@@ -39,6 +41,7 @@ def median_run(runs):
         p50_ms=statistics.median(r.p50_ms for r in runs),
         p99_ms=statistics.median(r.p99_ms for r in runs),
         errors=sum(r.errors for r in runs),
+        requests=sum(r.requests for r in runs),
     )
 
 
@@ -54,11 +57,16 @@ def ensure_wrk():
     return path
 
 
-def run_wrk(wrk, url, key, *, seconds, connections, threads):
-    """Drive url for seconds with wrk and return the Run."""
+def run_wrk(wrk, url, key, *, seconds, connections, threads, requests=None):
+    """Drive url for seconds with wrk and return the Run.
+
+    requests: (file, start, length) to send lines start..start+length-1 of a requests file
+    (bench/varied.py) in turn instead of url's path each time.
+    """
+    threads = min(threads, connections)
     command = [
         wrk,
-        f"--threads={min(threads, connections)}",
+        f"--threads={threads}",
         f"--connections={connections}",
         f"--duration={seconds}s",
         "--timeout=5s",
@@ -66,6 +74,9 @@ def run_wrk(wrk, url, key, *, seconds, connections, threads):
         "--header=Authorization: Token " + key,
         url,
     ]
+    if requests is not None:
+        file, start, length = requests
+        command += ["--", str(file), str(start), str(length), str(threads)]
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=True
     )

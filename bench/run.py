@@ -40,8 +40,9 @@ from .database import (
 from .dataset import write_dataset
 from .floor import sql_floors
 from .load import ensure_wrk, median_run, run_wrk
-from .scenarios import scenarios
+from .scenarios import COLD_RUN_REQUESTS, scenarios
 from .server import Gunicorn, busy_cpu_seconds, get, process_cpu_seconds
+from .varied import write_requests
 
 OUT = Path(__file__).with_name("out")
 STATE_FILE = "state.json"
@@ -69,6 +70,8 @@ def main():
     load_before = os.getloadavg()
     if options.reuse:
         dataset = Dataset(**json.loads((options.reuse / STATE_FILE).read_text()))
+        if options.settle:
+            settle(dataset.database_url)
         results = measure(dataset, options.reuse, wrk, options)
     else:
         results = build_and_measure(wrk, options)
@@ -108,6 +111,12 @@ def parse_args():
     parser.add_argument(
         "--build-only", action="store_true", help="build and keep the dataset, measure nothing"
     )
+    parser.add_argument(
+        "--settle",
+        action="store_true",
+        help="VACUUM (ANALYZE) / ANALYZE after building, which no user runs (default: off,"
+        " the state `links import` leaves)",
+    )
     options = parser.parse_args()
     options.keep = options.keep or options.build_only
     return options
@@ -118,7 +127,7 @@ def build_and_measure(wrk, options):
     folder = Path(tempfile.mkdtemp(prefix="portfolio-bench-"))
     try:
         with ThrowawayDatabase(options.database_url, folder, keep=options.keep) as url:
-            dataset = build(url, folder, options.links)
+            dataset = build(url, folder, options.links, options.settle)
             if options.build_only:
                 sys.exit(0)
             return measure(dataset, folder, wrk, options)
@@ -129,7 +138,7 @@ def build_and_measure(wrk, options):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def build(url, folder, count):
+def build(url, folder, count, settled=False):
     """Write the links, import them with `flask links import`, add a staff user and token."""
     print(f"Building {count:,} links in {folder}", file=sys.stderr)
     files = write_dataset(folder / "data", count)
@@ -145,7 +154,8 @@ def build(url, folder, count):
         print(f"  portfolio {ids[-1]}: {portfolio.size:,} links in {took:.1f} s", file=sys.stderr)
     flask(env, "users", "create", "bench", "--staff", "--permission", "4242")
     key = flask(env, "tokens", "create", "bench")
-    settle(url)
+    if settled:  # measure the state after maintenance a user never runs: only if asked
+        settle(url)
     dataset = Dataset(url, str(media_root), key, ids, [f.size for f in files], seconds)
     (folder / STATE_FILE).write_text(json.dumps(asdict(dataset)))
     return dataset
@@ -153,13 +163,13 @@ def build(url, folder, count):
 
 def measure(dataset, folder, wrk, options):
     """Time the SQL floors in-process, then every scenario under gunicorn and wrk."""
-    chosen = select_scenarios(dataset, options.scenarios)
     env = app_environment(dataset.database_url, dataset.media_root)
     config = {
         "DATABASE_URL": dataset.database_url,
         "MEDIA_ROOT": dataset.media_root,
         "SECRET_KEY": env["SECRET_KEY"],
     }
+    chosen = select_scenarios(dataset, options.scenarios, folder, options.runs, config)
     print("Timing the SQL floors", file=sys.stderr)
     floors = sql_floors(config, dataset.key, chosen, options.floor_repeats)
     with Gunicorn(env, options.workers, folder / "gunicorn.log") as server:
@@ -179,13 +189,24 @@ def measure(dataset, folder, wrk, options):
     }
 
 
-def select_scenarios(dataset, names):
+def select_scenarios(dataset, names, folder, runs, config):
     """Return the scenarios for this dataset, only those named when names are given."""
     ids, sizes = dataset.portfolio_ids, dataset.portfolio_sizes
-    all_scenarios = scenarios(ids[0], ids[-1], sum(sizes), sizes[0])
-    if not names:
+    wanted = names.split(",") if names else None
+    data = folder / "data" / "portfolio-1.jsonl"  # the big portfolio's, as dataset.py writes
+    cursors = {}
+    if wanted is None or any(name.startswith("cursor_") for name in wanted):
+        try:
+            from .cursors import deep_cursors  # the app's own modules, which may differ
+        except ImportError:  # an older app (a before/after comparison): no deep cursors
+            deep_cursors = None
+        if deep_cursors is not None:
+            cursors = deep_cursors(config, ids[0])
+    all_scenarios = scenarios(
+        ids[0], ids[-1], sum(sizes), sizes[0], data if data.exists() else None, runs, cursors
+    )
+    if wanted is None:
         return all_scenarios
-    wanted = names.split(",")
     unknown = set(wanted) - {s.name for s in all_scenarios}
     if unknown:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
@@ -208,8 +229,10 @@ def drive(server, wrk, dataset, chosen, floors, options):
             row["skipped"] = f"the app answers {status}"
             print(f"  {scenario.name}: skipped, {row['skipped']}", file=sys.stderr)
             continue
-        run_wrk(wrk, url, dataset.key, **load(scenario, options, 2))  # warm-up, not counted
-        live.append((scenario, url, row, {"runs": [], "shares": [], "waited": 0}))
+        feed = RequestFeed.of(scenario, folder_of(server))
+        # Warm-up, not counted; a cold scenario's takes requests of its own too.
+        run_wrk(wrk, url, dataset.key, **load(scenario, options, 2), requests=feed.next())
+        live.append((scenario, url, row, {"runs": [], "shares": [], "waited": 0, "feed": feed}))
     backends = server_pids(dataset.database_url)  # the workers' connections, once warm
     for round_number in range(1, options.runs + 1):
         print(f"  round {round_number} of {options.runs}", file=sys.stderr)
@@ -217,7 +240,12 @@ def drive(server, wrk, dataset, chosen, floors, options):
             timed["waited"] += wait_for_quiet(options.quiet_wait)
             before = cpu_sample(server, backends)
             seconds = options.duration
-            timed["runs"].append(run_wrk(wrk, url, dataset.key, **load(scenario, options, seconds)))
+            run = run_wrk(
+                wrk, url, dataset.key, **load(scenario, options, seconds),
+                requests=timed["feed"].next(),
+            )  # fmt: skip
+            timed["runs"].append(run)
+            timed["feed"].sent(run)
             timed["shares"].append(cpu_shares(before, cpu_sample(server, backends)))
     for scenario, _, row, timed in live:
         shares = timed["shares"]
@@ -227,8 +255,56 @@ def drive(server, wrk, dataset, chosen, floors, options):
             floor=asdict(floors[scenario.name]),
             cpu={k: round(statistics.mean(s[k] for s in shares), 3) for k in shares[0]},
             waited_for_quiet_s=timed["waited"],
+            **timed["feed"].summary(),
         )
     return rows
+
+
+def folder_of(server):
+    """Return the folder the server's log is in: the run's own folder."""
+    return server.log_path.parent
+
+
+class RequestFeed:
+    """Which requests each run of a scenario sends: one path, or slices of a requests file."""
+
+    def __init__(self, file, pool, size):
+        self.file, self.pool, self.size = file, pool, size
+        self.start, self.repeated, self.distinct = 0, 0, 0
+
+    @classmethod
+    def of(cls, scenario, folder):
+        """Return the feed of scenario, writing its requests file in folder if it has one."""
+        if not scenario.requests:
+            return cls(None, None, 0)
+        file = write_requests(folder / f"requests-{scenario.name}.tsv", scenario.requests)
+        return cls(file, scenario.pool, len(scenario.requests))
+
+    def next(self):
+        """Return wrk's (file, start, length) for the next run, or None for the one path."""
+        if self.file is None:
+            return None
+        if self.pool is not None:  # warm: the same few, over and over
+            return (self.file, 0, self.pool)
+        length = min(COLD_RUN_REQUESTS, self.size)
+        chosen = (self.file, self.start, length)
+        self.start = (self.start + length) % self.size
+        return chosen
+
+    def sent(self, run):
+        """Note how many of a timed run's requests were new and how many repeats."""
+        if self.file is None:
+            return
+        slice_length = self.pool or min(COLD_RUN_REQUESTS, self.size)
+        self.distinct += min(run.requests, slice_length)
+        self.repeated += max(run.requests - slice_length, 0)
+
+    def summary(self):
+        """Return what the runs sent, for the results file."""
+        if self.file is None:
+            return {}
+        kind = "warm" if self.pool is not None else "cold"
+        return {"requests_kind": kind, "distinct_sent": self.distinct, "repeats": self.repeated}
 
 
 def load(scenario, options, seconds):

@@ -25,8 +25,9 @@ def free_port():
 class Gunicorn:
     """gunicorn serving wsgi:app with sync workers; stopped, with all it started, on exit."""
 
-    def __init__(self, env, workers, log_path):
+    def __init__(self, env, workers, log_path, root=ROOT):
         self.env, self.workers, self.log_path = env, workers, Path(log_path)
+        self.root = Path(root)  # the app's folder: another one serves another version
         self.port = free_port()
         self.process = None
 
@@ -48,7 +49,7 @@ class Gunicorn:
         log = self.log_path.open("ab")
         # Its own session: stopping the group stops the master and every worker.
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+            command, cwd=self.root, env=self.env, stdout=log, stderr=log, start_new_session=True
         )
         log.close()
         self._wait_until_ready()

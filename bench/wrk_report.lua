@@ -1,13 +1,50 @@
 -- wrk script: count answers that are not 2xx, and print the run's figures as one JSON line.
+--
+-- With arguments (wrk ... -- FILE START LENGTH THREADS), each request is the next line of FILE
+-- ("METHOD<TAB>PATH<TAB>BODY"), lines START .. START+LENGTH-1 (0-based) taken in turn by the
+-- THREADS threads, so that requests differ from each other; otherwise every request is the
+-- URL's.
 
 local threads = {}
 
 function setup(thread)
+   thread:set("thread_number", #threads)
    table.insert(threads, thread)
 end
 
 function init(args)
    non2xx = 0
+   sent = 0
+   if args[1] == nil then
+      request = nil  -- one fixed request: wrk builds it once (a static request)
+      return
+   end
+   local all = {}
+   for line in io.lines(args[1]) do
+      local method, path, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+      table.insert(all, {method, path, body})
+   end
+   local start, length = tonumber(args[2] or "0"), tonumber(args[3] or tostring(#all))
+   thread_count = tonumber(args[4] or "1")
+   lines = {}
+   for index = start, start + length - 1 do
+      table.insert(lines, all[index % #all + 1])
+   end
+   json_headers = {}
+   for name, value in pairs(wrk.headers) do
+      json_headers[name] = value
+   end
+   json_headers["Content-Type"] = "application/json"
+end
+
+function request()
+   -- Thread t of n takes lines t, t+n, t+2n...: no two requests the same until all are used.
+   local line = lines[(sent * thread_count + thread_number) % #lines + 1]
+   sent = sent + 1
+   if line[3] ~= "" then
+      return wrk.format(line[1], line[2], json_headers, line[3])
+   end
+   return wrk.format(line[1], line[2])
 end
 
 function response(status, headers, body)

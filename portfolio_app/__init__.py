@@ -67,10 +67,23 @@ def register_extensions(app):
     # The API changes nothing and authenticates by token or a SameSite session: no forms.
     csrf.exempt(links.bp)
     limiter.init_app(app)
+    _check_limits_once(app)
     # Flask-Babel with the language and time zone selectors, the switch, the filters.
     i18n.register(app)
     with app.app_context():
         _configure_sqlite(db.engine)
+
+
+def _check_limits_once(app):
+    """Leave each rate limit to its route's decorator, which checks it (once) anyway."""
+    # Every limit of this app is a route decorator's: no default or application-wide ones.
+    # Flask-Limiter's before_request hook would look for limits on every request and then
+    # the decorator again: two checks per request, a twentieth of a short request's time.
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return  # a deployment that adds limits of that kind keeps the hook
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
 
 def register_proxy(app):

@@ -244,7 +244,7 @@ def test_a_count_is_remembered_under_the_version_it_was_read_with(app, portfolio
         db.session.commit()  # end the read, as a new statement's snapshot would
         run_sql(app, "DELETE FROM links WHERE name = 'github 0'")
         truth[links_version(app, first)] = 2
-        seen = count_filtered(build_links_query(first.id, args), args, stale)
+        seen = count_filtered(build_links_query(first.id, args), stale)
         assert seen in truth.values()
         remembered = dict(app.extensions[EXTENSION]._counts)
     assert remembered

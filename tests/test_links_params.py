@@ -52,6 +52,19 @@ def test_limit_above_the_maximum_is_clamped(app, ids, make_link, portfolio, api)
     assert "limit=3" in api(URL.format(portfolio.id), limit="50").json["next"]
 
 
+def test_the_args_schema_declares_the_configured_default_and_maximum(app):
+    from portfolio_app.links.args import LinkListArgs
+
+    app.config.update(LINKS_DEFAULT_LIMIT=4, LINKS_MAX_LIMIT=6)
+    with app.app_context():
+        assert LinkListArgs().load({})["limit"] == 4
+        assert LinkListArgs().load({})["offset"] == 0
+        assert LinkListArgs().load({"limit": "5"})["limit"] == 5
+        assert LinkListArgs().load({"limit": "7"})["limit"] == 6
+        app.config["LINKS_DEFAULT_LIMIT"] = 50  # a default above the maximum is the maximum
+        assert LinkListArgs().load({})["limit"] == 6
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "1e1", " 1", "+1", "٣", "1_0"])
 def test_bad_limit_is_400(errors, value):
     assert errors(limit=value) == {"limit": ["A valid integer of at least 1 is required."]}

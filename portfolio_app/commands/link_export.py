@@ -30,7 +30,7 @@ def list_links(portfolio_id, limit, offset, base_url, **options):
     """Print a portfolio's links, filtered and ordered as the API's list: one JSON a line."""
     portfolio = find_portfolio(portfolio_id)
     args = parse_query_options(options)
-    query = build_links_query(portfolio.id, args).limit(limit).offset(offset or None)
+    query = build_links_query(portfolio.id, args).select.limit(limit).offset(offset or None)
     _write(LinkSnapshot(db.engine, query, args.get("ordering")), "results", portfolio, base_url)
 
 
@@ -50,7 +50,7 @@ def export_links(portfolio_id, export_format, base_url, **options):
     """Write every link of a portfolio that matches the filters to stdout, as the API's export."""
     portfolio = find_portfolio(portfolio_id)
     args = parse_query_options(options)
-    query = build_links_query(portfolio.id, args)
+    query = build_links_query(portfolio.id, args).select
     snapshot = LinkSnapshot(db.engine, query, args.get("ordering"))
     _write(snapshot, export_format, portfolio, base_url)
     click.echo(f"Exported {snapshot.count} links.", err=True)

@@ -7,17 +7,22 @@ description), and in its metadata the staff page's control: `label` and `hint`
 one field here, one filter function (query.py) and the reference model's rule.
 """
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
+from ..config import Defaults
 from ..errors import APIError
-from .counts import filters_key
 from .cursor import INVALID as INVALID_CURSOR
 from .cursor import CursorField, digest_of
 from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms
-from .query import ORDERING_FIELDS
+from .query import ORDERING_FIELDS, filters_key
+
+
+def setting(name):
+    """Return the app's setting name; outside an app (a schema read alone), its default."""
+    return current_app.config[name] if has_app_context() else getattr(Defaults, name)
 
 
 class RequestParser(FlaskParser):
@@ -69,9 +74,12 @@ MOMENT_HINT = _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")
 class LinkListArgs(Schema):
     """Query parameters of GET /api/portfolios/<id>/links/ (SPEC section 2)."""
 
+    # Above the maximum, the maximum (as DRF's max_limit); never given, the default.
     limit = Integer64(
         minimum=1,
+        maximum=lambda: setting("LINKS_MAX_LIMIT"),
         clamp=True,
+        load_default=lambda: min(setting("LINKS_DEFAULT_LIMIT"), setting("LINKS_MAX_LIMIT")),
         message="A valid integer of at least 1 is required.",
         metadata={
             "description": "Page size.",
@@ -83,6 +91,7 @@ class LinkListArgs(Schema):
     )
     offset = Integer64(
         minimum=0,
+        load_default=0,
         message="A valid integer of at least 0 is required.",
         metadata={
             "description": "Rows skipped before the page starts.",
@@ -229,8 +238,3 @@ class LinkListArgs(Schema):
                 errors["cursor"] = [INVALID_CURSOR]
         if errors:
             raise ValidationError(errors)
-
-
-def limits():
-    """Return the configured (default, maximum) page size."""
-    return current_app.config["LINKS_DEFAULT_LIMIT"], current_app.config["LINKS_MAX_LIMIT"]

@@ -17,8 +17,6 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Portfolio
 
-# Arguments that say where the page is, not which links are counted.
-PAGE_ARGS = frozenset({"limit", "offset", "ordering", "cursor"})
 EXTENSION = "links_count_memo"
 
 
@@ -59,25 +57,14 @@ def register(app):
     app.extensions[EXTENSION] = CountMemo(app.config["LINKS_COUNT_MEMO_SIZE"])
 
 
-def filters_key(args):
-    """Return the parsed filters of args in a hashable form."""
-    return tuple(
-        sorted(
-            (name, tuple(value) if isinstance(value, list) else value)
-            for name, value in args.items()
-            if name not in PAGE_ARGS
-        )
-    )
-
-
-def count_filtered(query, args, portfolio):
-    """Return how many of portfolio's links match query, counting only when not known."""
+def count_filtered(query, portfolio):
+    """Return how many links query (a LinksQuery) lists, counting only when not known."""
     memo = current_app.extensions[EXTENSION]
-    filters = filters_key(args)
-    count = memo.get((portfolio.id, portfolio.links_version, filters))
+    count = memo.get((portfolio.id, portfolio.links_version, query.filters))
     if count is None:
-        version, count = db.session.execute(versioned_count(query, portfolio.id)).one()
-        memo.put((portfolio.id, version, filters), count)
+        statement = versioned_count(query.select, portfolio.id)
+        version, count = db.session.execute(statement).one()
+        memo.put((portfolio.id, version, query.filters), count)
     return count
 
 

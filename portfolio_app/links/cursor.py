@@ -22,8 +22,7 @@ from sqlalchemy.orm import joinedload, raiseload
 
 from ..errors import APIError
 from ..models import Link, UTCDateTime
-from .counts import filters_key
-from .query import ordering_keys, sort_clauses
+from .query import sort_clauses
 
 INVALID = "Invalid cursor."
 SALT = "portfolio-links-cursor"
@@ -102,15 +101,14 @@ class CursorPage:
     previous_cursor: str | None
 
 
-def read_page(session, query, args, limit):
-    """Return the page of query's links at args' cursor: at most limit of them."""
-    cursor, ordering = args["cursor"], tuple(args.get("ordering") or ())
-    keys = ordering_keys(ordering)
+def read_page(session, query, cursor, limit):
+    """Return the page of query's links (a LinksQuery) at cursor: at most limit of them."""
+    keys = query.keys
     try:
         values = position_values(cursor, keys) if cursor.position is not None else None
     except (TypeError, ValueError):  # signed by us, so only for another ordering's keys
         raise APIError(400, {"cursor": [INVALID]}) from None
-    statement = page_statement(query, keys, values, cursor.reverse, limit + 1)
+    statement = page_statement(query.select, keys, values, cursor.reverse, limit + 1)
     links = list(session.scalars(statement))
     more = len(links) > limit
     links = links[:limit]
@@ -121,7 +119,7 @@ def read_page(session, query, args, limit):
     else:
         after = links[-1] if more else None
         before = links[0] if values is not None and links else None
-    digest = digest_of(filters_key(args), ordering)
+    digest = digest_of(query.filters, query.ordering)
     return CursorPage(
         links,
         encode(after, keys, False, digest) if after is not None else None,

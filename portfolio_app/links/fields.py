@@ -47,7 +47,10 @@ MOMENT_LENIENCY = (
 
 
 class Integer64(fields.Field):
-    """An ASCII integer ("1.5", "1e1", "٣" and "1_0" are not), within bounds."""
+    """An ASCII integer ("1.5", "1e1", "٣" and "1_0" are not), within bounds.
+
+    maximum may be a function of no arguments, read at each parse (a configured maximum).
+    """
 
     def __init__(self, *, minimum=INT64_MIN, maximum=INT64_MAX, clamp=False, message, **kwargs):
         super().__init__(**kwargs)
@@ -59,10 +62,11 @@ class Integer64(fields.Field):
         number = int_from_digits(value)
         if number < self.minimum:
             raise ValidationError(self.message)
-        if number > self.maximum:
+        maximum = self.maximum() if callable(self.maximum) else self.maximum
+        if number > maximum:
             if self.clamp:
-                return self.maximum
-            raise ValidationError(f"Must be at most {self.maximum}.")
+                return maximum
+            raise ValidationError(f"Must be at most {maximum}.")
         return number
 
     def json_schema(self, config):

@@ -1,8 +1,11 @@
 """Filters, search and ordering: small functions from (Select, args) to Select."""
 
-from sqlalchemy import Boolean, literal, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import Boolean, Select, and_, literal, null, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import Link, id_from_digits
@@ -19,16 +22,32 @@ DEFAULT_ORDERING = ((Link.order, False), (Link.created_at, True), (Link.id, True
 DATE_COLUMNS = {"created": Link.created_at, "updated": Link.updated_at}
 # A trigram index can only find terms of at least three characters.
 TRIGRAM = 3
-# The execution option build_links_query leaves for paginate: whether any filter narrows
-# the portfolio's links (if not, the portfolio's kept link count is the count).
-FILTERED_OPTION = "links_filtered"
+# Arguments that say where the page is, not which links are listed.
+PAGE_ARGS = frozenset({"limit", "offset", "ordering", "cursor"})
 
 
-class TermInIndex(FunctionElement):
-    """A normalised search term contained in a link's search text, found through an index.
+def _like_pattern(term):
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
-    PostgreSQL: LIKE '%term%', which its trigram GIN index serves. SQLite: the ids the FTS5
-    trigram table links_fts finds for the term as a phrase, which is the same set of rows.
+
+def _phrase(term):
+    return '"' + term.replace('"', '""') + '"'  # FTS5's quoting: "" is a literal "
+
+
+def _digits_id(term):
+    """Return the id a term of ASCII digits names (a search for it also matches that id)."""
+    return id_from_digits(term) if term.isascii() and term.isdigit() else None
+
+
+class TermsInIndex(FunctionElement):
+    """Normalised search terms, every one in a link's search text, found through an index.
+
+    A term of digits also matches the link whose id it is. Every term has at least TRIGRAM
+    characters. PostgreSQL: LIKE '%term%' for each, which its trigram GIN index serves.
+    SQLite: the ids the FTS5 trigram table links_fts finds for the terms as phrases, which is
+    the same set of rows: the terms that are not digits in one MATCH (FTS5 intersects them far
+    faster than the links table could), each term of digits in its own, with its id added.
     """
 
     type = Boolean()
@@ -37,48 +56,127 @@ class TermInIndex(FunctionElement):
     # (that would hide the IN from its planner).
     _is_implicitly_boolean = True
 
-    def __init__(self, term):
-        self.term = term
-        escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
-        phrase = '"' + term.replace('"', '""') + '"'  # FTS5's quoting: "" is a literal "
-        super().__init__(Link.id, Link.search_text, literal(f"%{escaped}%"), literal(phrase))
+    def __init__(self, terms):
+        self.terms = tuple(terms)
+        words = [_phrase(term) for term in terms if _digits_id(term) is None]
+        # Every bound value is a clause, so statements cached by shape get the right values.
+        clauses = [Link.id, Link.search_text, literal(" AND ".join(words)) if words else null()]
+        for term in terms:
+            link_id = _digits_id(term)
+            id_clause = literal(link_id) if link_id is not None else null()
+            clauses += [literal(_like_pattern(term)), literal(_phrase(term)), id_clause]
+        super().__init__(*clauses)
 
     def scanned(self):
         """Return the same match made row by row, for a scan that reads the rows anyway."""
-        return TermScanned(self.term)
+        return and_(*(term_matches(term) for term in self.terms))
 
 
-class TermScanned(TermInIndex):
-    """A search term matched with LIKE on every dialect: for rows a query reads anyway."""
+def _term_triples(element):
+    link_id, search_text, words, *rest = element.clauses
+    return link_id, search_text, words, list(zip(rest[::3], rest[1::3], rest[2::3], strict=True))
+
+
+@compiles(TermsInIndex)
+def _compile_like_all(element, compiler, **kw):
+    link_id, search_text, _, triples = _term_triples(element)
+    text, link = compiler.process(search_text, **kw), compiler.process(link_id, **kw)
+    parts = []
+    for pattern, _, id_clause in triples:
+        part = f"{text} LIKE {compiler.process(pattern, **kw)} ESCAPE '/'"
+        if not isinstance(id_clause, Null):
+            part = f"({part} OR {link} = {compiler.process(id_clause, **kw)})"
+        parts.append(part)
+    return "(" + " AND ".join(parts) + ")"
+
+
+@compiles(TermsInIndex, "sqlite")
+def _compile_fts5(element, compiler, **kw):
+    link_id, _, words, triples = _term_triples(element)
+    link = compiler.process(link_id, **kw)
+    found = "SELECT rowid FROM links_fts WHERE links_fts MATCH "
+    parts = []
+    for _, phrase, id_clause in triples:
+        if not isinstance(id_clause, Null):
+            # The rows containing the digits, and the one whose id they are.
+            matched = f"{found}{compiler.process(phrase, **kw)}"
+            parts.append(
+                f"{link} IN ({matched} UNION ALL SELECT {compiler.process(id_clause, **kw)})"
+            )
+    # After the digits: SQLite reads the first list and probes the others, and digits
+    # (a link's number) are usually the rarer.
+    if not isinstance(words, Null):
+        parts.append(f"{link} IN ({found}{compiler.process(words, **kw)})")
+    return "(" + " AND ".join(parts) + ")"
+
+
+class InPortfolio(FunctionElement):
+    """links.portfolio_id = the portfolio's id: the condition every list starts from."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, portfolio_id):
+        super().__init__(Link.portfolio_id, literal(portfolio_id, type_=Link.portfolio_id.type))
+
+    def search_driven(self):
+        """Return the same condition, which SQLite must not read an index for."""
+        return SearchDrivenPortfolio(*self.clauses)
+
+
+class SearchDrivenPortfolio(InPortfolio):
+    """InPortfolio for a page whose few matches the search index should find first."""
 
     inherit_cache = True
 
+    def __init__(self, column, value):
+        FunctionElement.__init__(self, column, value)
 
-@compiles(TermInIndex)
-def _compile_like(element, compiler, **kw):
-    _, search_text, pattern, _ = element.clauses
+
+@compiles(InPortfolio)
+def _compile_in_portfolio(element, compiler, **kw):
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} = {value}"
+
+
+@compiles(SearchDrivenPortfolio, "sqlite")
+def _compile_search_driven(element, compiler, **kw):
+    # Unary + makes the term unusable by an index: without statistics (a fresh import),
+    # SQLite would otherwise walk the portfolio's whole ordering index and probe the
+    # search's few ids, instead of reading those ids' rows and sorting them.
+    return "+" + _compile_in_portfolio(element, compiler, **kw)
+
+
+def search_driven(query):
+    """Return query with its portfolio condition left to be checked on the search's rows."""
+    return visitors.replacement_traverse(
+        query, {}, lambda element: element.search_driven() if type(element) is InPortfolio else None
+    )
+
+
+class TermScanned(FunctionElement):
+    """A search term matched with LIKE on every dialect: for rows a query reads anyway."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, term):
+        super().__init__(Link.search_text, literal(_like_pattern(term)))
+
+
+@compiles(TermScanned)
+def _compile_scanned(element, compiler, **kw):
+    search_text, pattern = element.clauses
     text, like = compiler.process(search_text, **kw), compiler.process(pattern, **kw)
     return f"{text} LIKE {like} ESCAPE '/'"
 
 
-@compiles(TermInIndex, "sqlite")
-def _compile_fts5(element, compiler, **kw):
-    link_id, _, _, phrase = element.clauses
-    return (
-        f"{compiler.process(link_id, **kw)} IN (SELECT rowid FROM links_fts"
-        f" WHERE links_fts MATCH {compiler.process(phrase, **kw)})"
-    )
-
-
-@compiles(TermScanned, "sqlite")
-def _compile_scanned(element, compiler, **kw):
-    return _compile_like(element, compiler, **kw)
-
-
 def term_matches(term):
-    """Return the condition for one search term: in the name or url, or the id if digits."""
-    match = TermInIndex(term) if len(term) >= TRIGRAM else TermScanned(term)
-    link_id = id_from_digits(term) if term.isascii() and term.isdigit() else None
+    """Return the condition for one term matched row by row: in the search text, or the id."""
+    link_id = _digits_id(term)
+    match = TermScanned(term)
     return or_(match, Link.id == link_id) if link_id is not None else match
 
 
@@ -87,14 +185,19 @@ def scanning_search(query):
     # For a page read in order from its ordering's index, when matches are so common that
     # the page is found after a few rows: cheaper than collecting every match to sort them.
     return visitors.replacement_traverse(
-        query, {}, lambda element: element.scanned() if type(element) is TermInIndex else None
+        query, {}, lambda element: element.scanned() if type(element) is TermsInIndex else None
     )
 
 
 def filter_by_search(query, args):
     """Keep links matching every term: in the name or url, or equal to the id if all digits."""
-    for term in args.get("search", ()):
-        query = query.where(term_matches(term))
+    terms = args.get("search", ())
+    indexed = [term for term in terms if len(term) >= TRIGRAM]
+    if indexed:
+        query = query.where(TermsInIndex(indexed))
+    for term in terms:
+        if len(term) < TRIGRAM:  # too short for a trigram index: matched on the rows
+            query = query.where(term_matches(term))
     return query
 
 
@@ -133,14 +236,61 @@ def filter_by_presence(query, args):
 FILTERS = (filter_by_search, filter_by_id_range, filter_by_dates, filter_by_presence)
 
 
+@dataclass(frozen=True)
+class LinksQuery:
+    """The links a request lists: their Select, and what the reading of a page needs to know.
+
+    filtered: whether any filter narrows the portfolio's links (if not, the portfolio's kept
+    link count is their count). ordering: the requested (field, descending) pairs; keys: the
+    (column, descending) pairs they sort by, id last. terms: the search terms. filters: the
+    filters in a hashable form, which names the count and binds a cursor.
+    """
+
+    select: Select
+    portfolio_id: int
+    filtered: bool
+    ordering: tuple
+    keys: tuple
+    terms: tuple
+    filters: tuple
+    ranged: frozenset = frozenset()  # names of the columns a range filter bounds
+
+
+def filters_key(args):
+    """Return the parsed filters of args in a hashable form."""
+    return tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in args.items()
+            if name not in PAGE_ARGS
+        )
+    )
+
+
 def build_links_query(portfolio_id, args):
-    """Return the Select of a portfolio's links that match every filter in args."""
-    whole_portfolio = select(Link).where(Link.portfolio_id == portfolio_id)
+    """Return the LinksQuery of a portfolio's links that match every filter in args."""
+    whole_portfolio = select(Link).where(InPortfolio(portfolio_id))
     query = whole_portfolio
     for apply_filter in FILTERS:
         query = apply_filter(query, args)
-    # Each filter returns its query unchanged when it has nothing to filter.
-    return query.execution_options(**{FILTERED_OPTION: query is not whole_portfolio})
+    ordering = tuple(args.get("ordering") or ())
+    return LinksQuery(
+        select=query,
+        portfolio_id=portfolio_id,
+        # Each filter returns its query unchanged when it has nothing to filter.
+        filtered=query is not whole_portfolio,
+        ordering=ordering,
+        keys=ordering_keys(ordering),
+        terms=tuple(args.get("search", ())),
+        filters=filters_key(args),
+        ranged=frozenset(
+            column for name, column in RANGE_ARGS.items() if any(a.startswith(name) for a in args)
+        ),
+    )
+
+
+# Argument prefix -> the column its range bounds.
+RANGE_ARGS = {"created_": "created_at", "updated_": "updated_at", "id_m": "id"}
 
 
 def ordering_keys(ordering):
@@ -154,8 +304,36 @@ def ordering_keys(ordering):
     return tuple(keys)
 
 
-def sort_clauses(keys, reverse=False):
-    """Return ORDER BY clauses for ordering keys, or for their exact reverse."""
+def sort_clauses(keys, reverse=False, indexed=True):
+    """Return ORDER BY clauses for ordering keys, or for their exact reverse.
+
+    indexed=False: sort without the ordering's index (on SQLite), for a few matches that
+    another index finds sooner than a walk along the ordering's.
+    """
+    if not indexed:
+        keys = [(SortedNotIndexed(column), descending) for column, descending in keys]
     return tuple(
         column.desc() if descending != reverse else column.asc() for column, descending in keys
     )
+
+
+class SortedNotIndexed(FunctionElement):
+    """A sort key that SQLite must not read from an index: +column."""
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(SortedNotIndexed)
+def _compile_sorted(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
+@compiles(SortedNotIndexed, "sqlite")
+def _compile_sorted_sqlite(element, compiler, **kw):
+    # Unary + leaves the value as it is but hides the column from the planner's ORDER BY
+    # matching: it then picks the index of the filters and sorts what that finds.
+    return "+" + _compile_sorted(element, compiler, **kw)

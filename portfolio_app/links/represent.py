@@ -80,7 +80,7 @@ REPRESENTATIONS = {"json": represent_json, "html": represent_html, "embed": repr
 
 def represent_export(portfolio, query, args, export_format):
     """Answer with every link of query as a CSV or JSON Lines download, streamed (SPEC 10)."""
-    snapshot = LinkSnapshot(db.engine, query, args.get("ordering"))
+    snapshot = LinkSnapshot(db.engine, query.select, args.get("ordering"))
     chunks = export_chunks(
         snapshot,
         export_format,

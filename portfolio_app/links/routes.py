@@ -11,7 +11,7 @@ from ..errors import APIError, handle_http_error
 from ..extensions import db, limiter
 from ..i18n import jalali
 from ..negotiation import EXPORTS
-from . import api_writes, counts, cursor
+from . import api_writes, counts
 from .args import InvalidQuery, LinkListArgs, parser
 from .checks import (
     Int64Converter,
@@ -24,7 +24,7 @@ from .checks import (
 )
 from .inputs import PUT_KEEPS, LinkIn, MoveIn
 from .page_view import current_params, staff_page
-from .pagination import load_thumbnails, page_size, paginate
+from .plan import paginate, read_cursor_page
 from .query import build_links_query
 from .represent import REPRESENTATIONS, represent_cursor_page, represent_export, represent_link
 
@@ -51,6 +51,22 @@ def _configure_app(state):
     state.app.url_map.converters["int64"] = Int64Converter
     # "links//" is another path, not the list: answer it 404 rather than redirect.
     state.app.url_map.merge_slashes = False
+
+
+@bp.before_request
+def read_without_transaction():
+    """Run a read's statements each on its own, without BEGIN and ROLLBACK (PostgreSQL)."""
+    # Two round trips of a request's seven. Under READ COMMITTED each statement sees its
+    # own snapshot inside a transaction too, so a read sees nothing it would not have seen;
+    # what must be read together is read in one statement (counts.versioned_count).
+    # Only for a caller with credentials: one without is answered before any SQL.
+    credentials = "Authorization" in request.headers or request.cookies
+    reading = request.method in ("GET", "HEAD") and request.endpoint in READ_ENDPOINTS
+    if reading and credentials and db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+READ_ENDPOINTS = frozenset({"links.list_links", "links.link_detail"})
 
 
 def _failed_authentication(response):
@@ -84,10 +100,8 @@ def list_links(portfolio):
     if g.representation in EXPORTS:  # every page as one file (SPEC 10)
         return represent_export(portfolio, query, args, g.representation)
     if "cursor" in args and g.representation == "json":  # pages the staff page never uses
-        page = cursor.read_page(db.session, query, args, page_size(args))
-        load_thumbnails(page.links)
-        return represent_cursor_page(page)
-    page = paginate(query, args, portfolio)
+        return represent_cursor_page(read_cursor_page(query, args["cursor"], args["limit"]))
+    page = paginate(query, portfolio, args["limit"], args["offset"])
     return REPRESENTATIONS[g.representation](portfolio, page)
 
 

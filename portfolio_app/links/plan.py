@@ -1,0 +1,129 @@
+"""How a page of links is read: which statements, built how, at most three per page.
+
+The count, the page's rows with their images, and the thumbnails of those images. Each reads
+as little as it can (docs/performance.md):
+
+- The count of an unfiltered list is the portfolio's kept link count, already loaded with
+  the portfolio: no statement at all. A filtered list is counted on an index that carries
+  every filtered column, never on the rows, and that count is remembered for as long as
+  the portfolio's links are unchanged (counts.py).
+- The page's ids are chosen on the ordering's index (limit and offset over index entries,
+  not rows), then only those rows are read: one statement, a join on the chosen ids.
+- A page past the middle is counted from the end: the same rows, read on the index backwards
+  (pagination.Slice).
+- A search whose matches are common is read in order off the ordering's index, each row
+  checked as it comes; a rare one through the search index, its matches then sorted.
+"""
+
+from collections import defaultdict
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..extensions import db
+from ..models import Link, Thumbnail
+from . import cursor
+from .counts import count_filtered
+from .pagination import Page, Slice
+from .query import ordering_keys, scanning_search, search_driven, sort_clauses
+
+# The thumbnails of a page's images, in the order Image.thumbnails has (by size).
+PAGE_THUMBNAILS = (
+    select(Thumbnail)
+    .where(Thumbnail.image_id.in_(bindparam("image_ids", expanding=True)))
+    .order_by(Thumbnail.image_id, Thumbnail.size)
+)
+
+
+def paginate(query, portfolio, limit, offset):
+    """Count the links of query (a LinksQuery) and read the page at offset, images eagerly."""
+    count = count_links(query, portfolio)
+    links = []
+    if offset < count:
+        rows = Slice.of(limit, offset, count)
+        links = list(load_page(query, rows, count, portfolio.link_count))
+        load_thumbnails(links)
+    return Page(links=links, count=count, limit=limit, offset=offset)
+
+
+def read_cursor_page(query, position, limit):
+    """Read the page of query's links at a cursor position (SPEC 9), thumbnails included."""
+    page = cursor.read_page(db.session, query, position, limit)
+    load_thumbnails(page.links)
+    return page
+
+
+def count_links(query, portfolio):
+    """Return how many links query lists: the kept count unless a filter narrows them."""
+    if query.filtered:
+        return count_filtered(query, portfolio)
+    return portfolio.link_count  # every link, kept exact by triggers
+
+
+def load_page(query, rows, count, total):
+    """Return the links of the page at rows, with their images (thumbnails: load_thumbnails)."""
+    if not query.filtered:
+        # query selects the whole portfolio: the same statement, already built, serves it.
+        statement = whole_portfolio_page(query.ordering, rows.from_end)
+        parameters = {"portfolio_id": query.portfolio_id, "limit": rows.limit}
+        return db.session.scalars(statement, parameters | {"offset": rows.offset})
+    select_, in_order = query.select, True
+    dense = is_dense(rows, count, total)
+    if query.terms:
+        # Common: in order, each row checked as it comes; rare: the matches first, sorted.
+        select_ = scanning_search(select_) if dense else search_driven(select_)
+    elif not dense and query.keys[0][0].key not in query.ranged:
+        # A few matches of a range on another column (a narrow date window, ordered by
+        # name): found on the range's index and sorted, not met along the ordering's.
+        in_order = False
+    return db.session.scalars(page_statement(select_, query.keys, rows, in_order))
+
+
+@lru_cache(maxsize=256)  # orderings come from a short whitelist
+def whole_portfolio_page(ordering, from_end):
+    """Return the page statement of a portfolio's unfiltered links, built once per ordering."""
+    # The most common request; building the statement is a tenth of its time in Python.
+    query = select(Link).where(Link.portfolio_id == bindparam("portfolio_id"))
+    rows = Slice(bindparam("limit"), bindparam("offset"), from_end)
+    return page_statement(query, ordering_keys(ordering), rows)
+
+
+def load_thumbnails(links):
+    """Give the links' images their thumbnails, all read in one statement."""
+    # What selectinload does, with a statement built once: a sixth less time per page.
+    images = {link.image.id: link.image for link in links if link.image is not None}
+    thumbnails = defaultdict(list)
+    if images:
+        for thumbnail in db.session.scalars(PAGE_THUMBNAILS, {"image_ids": list(images)}):
+            thumbnails[thumbnail.image_id].append(thumbnail)
+    for image_id, image in images.items():
+        set_committed_value(image, "thumbnails", thumbnails[image_id])
+
+
+def is_dense(rows, count, total):
+    """Tell whether reading the ordering's index in order finds the page's rows quickly."""
+    # In order, about (offset + limit) * total / count entries are read before the page is
+    # complete; through a search index, every one of the count matches is read and sorted.
+    return 2 * rows.end * total <= count * count
+
+
+def page_statement(query, keys, rows, in_order=True):
+    """Return the Select of the page's links: ids chosen on an index, then their rows."""
+    ids = (
+        query.with_only_columns(Link.id, maintain_column_froms=True)
+        .order_by(*sort_clauses(keys, reverse=rows.from_end, indexed=in_order))
+        .limit(rows.limit)
+        .offset(rows.offset)
+        .subquery("page_ids")
+    )
+    return (
+        select(Link)
+        .join(ids, Link.id == ids.c.id)
+        .order_by(*sort_clauses(keys))
+        .options(
+            joinedload(Link.image),  # thumbnails: load_thumbnails
+            raiseload("*"),  # a schema reaching for anything else fails the tests
+        )
+    )
