@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, api_docs, cli, errors, links, logs, media, models, security  # noqa: F401
+from . import accounts, api_docs, cli, errors, links, logs, media, models, security, staff  # noqa: F401
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
@@ -22,6 +22,7 @@ def create_app(config=None):
     app.register_blueprint(links.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(staff.bp)
     media.register(app)
     security.register(app)
     errors.register(app)
@@ -49,6 +50,8 @@ def register_extensions(app):
     csrf.init_app(app)
     # The API changes nothing and authenticates by token or a SameSite session: no forms.
     csrf.exempt(links.bp)
+    # The staff pages check the token themselves, after raising the body limit for uploads.
+    csrf.exempt(staff.bp)
     limiter.init_app(app)
     babel.init_app(app)
     with app.app_context():

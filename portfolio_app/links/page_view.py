@@ -101,6 +101,10 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
         "reset_url": query_url({"format": params["format"]} if "format" in params else {}),
         "rows": link_rows(dumped_links),
         "page": page,
+        # Staff actions come back to this very list (filters, page) and say what they did.
+        "back": request.full_path.rstrip("?"),
+        # Move up/down only where the list is in the order moves change.
+        "movable": "ordering" not in params,
     }
     if page is not None:
         context |= {
