@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from portfolio_app.extensions import db
 from portfolio_app.models import AuditEntry, Link
-from tests.test_pages import HTML, PASSWORD, csrf_token, log_in
+from portfolio_app.auth import password_stamp
+from tests.test_pages import HTML, csrf_token
 
 LIST = "/api/portfolios/{}/links/"
 STAFF = "/staff/portfolios/{}/links/"
@@ -16,7 +17,7 @@ STAFF = "/staff/portfolios/{}/links/"
 
 @pytest.fixture
 def staff(make_user):
-    return make_user("staff", password=PASSWORD)
+    return make_user("staff")
 
 
 @pytest.fixture
@@ -24,11 +25,19 @@ def portfolio(make_portfolio):
     return make_portfolio("My work")
 
 
+def sign_in(client, user):
+    """Give client the session the login form gives user (the form is tested elsewhere)."""
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+        session["username"] = user.username
+        session["password_stamp"] = password_stamp(user)
+    return client
+
+
 @pytest.fixture
 def browser(client, staff):
     """A test client logged in as a staff user with permission 4242."""
-    assert log_in(client, "staff").status_code == 302
-    return client
+    return sign_in(client, staff)
 
 
 def token_of(browser):
@@ -47,7 +56,8 @@ def text_of(response):
 
 def field_error(response, name):
     """Return the message shown under a field, or None."""
-    found = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    found = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', html)
     return unescape(found[1]) if found else None
 
 

@@ -9,19 +9,18 @@ from sqlalchemy import select
 from portfolio_app.extensions import db
 from portfolio_app.models import Image, Link
 from tests.images import write_jpeg, write_png
-from tests.staff_support import (  # noqa: F401 (fixtures)
+from tests.staff_support import (
     LIST,
     STAFF,
     audit_actions,
-    browser,
     field_error,
     field_value,
     flashes,
-    portfolio,
     post,
-    staff,
     text_of,
 )
+
+pytest_plugins = ["tests.staff_support"]  # its fixtures: staff, portfolio, browser
 
 
 def load(app, link_id):
@@ -97,7 +96,10 @@ def test_add_with_an_image(app, browser, portfolio, tmp_path):
 @pytest.mark.parametrize(
     ("fields", "errors"),
     [
-        ({"name": "", "url": "x"}, {"name": "This field may not be blank.", "url": "Enter a valid URL."}),
+        (
+            {"name": "", "url": "x"},
+            {"name": "This field may not be blank.", "url": "Enter a valid URL."},
+        ),
         ({"name": "   "}, {"name": "This field may not be blank."}),
         ({"name": "n" * 1001}, {"name": "Ensure this field has no more than 1000 characters."}),
         ({"name": "a\x00b"}, {"name": "Null characters are not allowed."}),
@@ -106,7 +108,10 @@ def test_add_with_an_image(app, browser, portfolio, tmp_path):
             {"name": "ok", "url": "https://" + "a" * 2100 + ".com/"},
             {"url": "Ensure this field has no more than 2048 characters."},
         ),
-        ({"name": "ok", "description": "d" * 100_001}, {"description": "Ensure this field has no more than 100000 characters."}),
+        (
+            {"name": "ok", "description": "d" * 100_001},
+            {"description": "Ensure this field has no more than 100000 characters."},
+        ),
     ],
 )
 def test_invalid_input_is_shown_by_its_field_with_the_input_kept(
@@ -234,12 +239,16 @@ def test_edit_history_shows_each_change_with_who_and_what(app, browser, portfoli
     post(
         browser,
         edit_url(portfolio, link),
-        {"name": "Renamed", "url": "https://old.example/", "description": "old",
-         "version": version_of(browser, portfolio, link)},
+        {
+            "name": "Renamed",
+            "url": "https://old.example/",
+            "description": "old",
+            "version": version_of(browser, portfolio, link),
+        },
     )
     page = browser.get(edit_url(portfolio, link))
     html = page.get_data(as_text=True)
-    history = html[html.index('id="history-heading"'):]
+    history = html[html.index('id="history-heading"') :]
     assert "Edited" in history and "staff" in history
     assert re.search(r"<dt>Name</dt>\s*<dd>.*Old name.*Renamed", history, re.S)
     assert "<dt>URL</dt>" not in history  # unchanged fields are not listed
@@ -251,8 +260,12 @@ def test_history_escapes_what_it_shows(app, browser, portfolio, make_link):
     post(
         browser,
         edit_url(portfolio, link),
-        {"name": "<script>alert(1)</script>", "url": "", "description": "",
-         "version": version_of(browser, portfolio, link)},
+        {
+            "name": "<script>alert(1)</script>",
+            "url": "",
+            "description": "",
+            "version": version_of(browser, portfolio, link),
+        },
     )
     html = browser.get(edit_url(portfolio, link)).get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
@@ -264,8 +277,11 @@ def test_replace_and_remove_the_image(app, browser, portfolio, link, tmp_path):
     response = post(
         browser,
         edit_url(portfolio, link),
-        {**fields, "version": version_of(browser, portfolio, link),
-         "image": (io.BytesIO(first.read_bytes()), "first.jpg")},
+        {
+            **fields,
+            "version": version_of(browser, portfolio, link),
+            "image": (io.BytesIO(first.read_bytes()), "first.jpg"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
@@ -274,8 +290,12 @@ def test_replace_and_remove_the_image(app, browser, portfolio, link, tmp_path):
     response = post(
         browser,
         edit_url(portfolio, link),
-        {**fields, "description": "kept image", "version": version_of(browser, portfolio, link),
-         "image": (io.BytesIO(b""), "")},
+        {
+            **fields,
+            "description": "kept image",
+            "version": version_of(browser, portfolio, link),
+            "image": (io.BytesIO(b""), ""),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
@@ -300,8 +320,12 @@ def test_remove_and_replace_at_once_is_refused(app, browser, portfolio, link, tm
     response = post(
         browser,
         edit_url(portfolio, link),
-        {"name": "Old name", "remove_image": "on", "version": version_of(browser, portfolio, link),
-         "image": (io.BytesIO(picture.read_bytes()), "a.jpg")},
+        {
+            "name": "Old name",
+            "remove_image": "on",
+            "version": version_of(browser, portfolio, link),
+            "image": (io.BytesIO(picture.read_bytes()), "a.jpg"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
@@ -312,14 +336,15 @@ def test_remove_and_replace_at_once_is_refused(app, browser, portfolio, link, tm
 def test_a_stale_edit_is_not_saved_and_says_so(app, browser, portfolio, link):
     version = version_of(browser, portfolio, link)
     fields = {"url": "", "description": ""}
-    assert post(browser, edit_url(portfolio, link), {**fields, "name": "First", "version": version}).status_code == 303
-    response = post(browser, edit_url(portfolio, link), {**fields, "name": "Second", "version": version})
+    url = edit_url(portfolio, link)
+    assert post(browser, url, {**fields, "name": "First", "version": version}).status_code == 303
+    response = post(browser, url, {**fields, "name": "Second", "version": version})
     assert response.status_code == 409
     assert "Someone else changed this link" in text_of(response)
     assert field_value(response, "name") == "Second"  # what this person typed is kept
     assert load(app, link.id)["name"] == "First"
     newer = re.search(r'name="version" value="([^"]+)"', response.get_data(as_text=True))[1]
-    assert post(browser, edit_url(portfolio, link), {**fields, "name": "Second", "version": newer}).status_code == 303
+    assert post(browser, url, {**fields, "name": "Second", "version": newer}).status_code == 303
     assert load(app, link.id)["name"] == "Second"
 
 

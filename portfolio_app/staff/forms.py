@@ -25,7 +25,7 @@ class LinkForm:
     def of(cls, link=None):
         """Return the form filled with a link's fields (or empty, to add one)."""
         if link is None:
-            return cls({name: "" for name in TEXT_FIELDS})
+            return cls(dict.fromkeys(TEXT_FIELDS, ""))
         return cls({name: getattr(link, name) or "" for name in TEXT_FIELDS})
 
 

@@ -7,7 +7,7 @@ and a message (flash) on the list afterwards. The list URL (filters, page) trave
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request
 from flask_babel import gettext, ngettext
 from marshmallow import ValidationError
 from sqlalchemy import select
