@@ -3,41 +3,14 @@
 import re
 from html import unescape
 
-import pytest
 from sqlalchemy import select
 
 from portfolio_app.extensions import db
 from portfolio_app.models import AuditEntry, Link
-from portfolio_app.auth import password_stamp
 from tests.test_pages import HTML, csrf_token
 
 LIST = "/api/portfolios/{}/links/"
 STAFF = "/staff/portfolios/{}/links/"
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user("staff")
-
-
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("My work")
-
-
-def sign_in(client, user):
-    """Give client the session the login form gives user (the form is tested elsewhere)."""
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-        session["username"] = user.username
-        session["password_stamp"] = password_stamp(user)
-    return client
-
-
-@pytest.fixture
-def browser(client, staff):
-    """A test client logged in as a staff user with permission 4242."""
-    return sign_in(client, staff)
 
 
 def token_of(browser):
