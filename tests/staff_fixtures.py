@@ -2,7 +2,7 @@
 
 import pytest
 
-from portfolio_app.auth import password_stamp
+from tests.staff_support import sign_in
 
 
 @pytest.fixture
@@ -13,15 +13,6 @@ def staff(make_user):
 @pytest.fixture
 def portfolio(make_portfolio):
     return make_portfolio("My work")
-
-
-def sign_in(client, user):
-    """Give client the session the login form gives user (the form is tested elsewhere)."""
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-        session["username"] = user.username
-        session["password_stamp"] = password_stamp(user)
-    return client
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from html import unescape
 
 from sqlalchemy import select
 
+from portfolio_app.auth import password_stamp
 from portfolio_app.extensions import db
 from portfolio_app.models import AuditEntry, Link
 from tests.test_pages import HTML, csrf_token
@@ -13,9 +14,20 @@ LIST = "/api/portfolios/{}/links/"
 STAFF = "/staff/portfolios/{}/links/"
 
 
+def sign_in(client, user):
+    """Give client the session the login form gives user (the form is tested elsewhere)."""
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+        session["username"] = user.username
+        session["password_stamp"] = password_stamp(user)
+    return client
+
+
 def token_of(browser):
-    """Return a CSRF token valid for the browser's session."""
-    return csrf_token(browser.get("/login"))
+    """Return a CSRF token valid for the browser's session (fetched once: pages eat flashes)."""
+    if getattr(browser, "csrf", None) is None:
+        browser.csrf = csrf_token(browser.get("/login"))
+    return browser.csrf
 
 
 def post(browser, path, data=None, **kwargs):
