@@ -23,6 +23,8 @@ TEXT_FILTERS = (
     ("updated_to", "Updated to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
 )
 DATE_FILTERS = (("created_date", "Created on"), ("updated_date", "Updated on"))
+# Every date filter is the same kind of control: a text field (one hint, one way to type).
+DATE_HINT = "YYYY-MM-DD"
 SAFE_SCHEMES = ("http://", "https://")
 MORE_FILTERS = [name for name, *_ in DATE_FILTERS + TEXT_FILTERS]
 
@@ -92,7 +94,13 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
         "portfolio": portfolio,
         "fields": filter_fields(params, errors),
         # Open when any date or id filter is in use or wrong, so nothing set is hidden.
-        "more_filters_open": any(params.get(name) or errors.get(name) for name in MORE_FILTERS),
+        "more_filters_open": any(
+            params.get(name) or errors.get(name) for name in (*MORE_FILTERS, "ordering")
+        ),
+        # The whole panel folds away on a phone, unless a message in it needs reading.
+        "filters_open": bool(errors),
+        "active_filters": sum(1 for name in params if name in FILTER_NAMES),
+        "ignored": ignored_params(),
         "general_errors": [m for k, v in errors.items() if k not in FIELD_NAMES for m in v],
         "ordering": params.get("ordering", ""),
         "format_param": params.get("format"),
@@ -122,6 +130,30 @@ FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
 }
 
 
+# What the page reads from its URL; anything else is ignored (as the API ignores it).
+KNOWN_PARAMS = FIELD_NAMES | {"format"}
+FILTER_NAMES = FIELD_NAMES - {"limit", "offset"}
+
+
+def ignored_params():
+    """Return the names in this URL the page does not read (a misspelled filter, say)."""
+    return [name for name in dict.fromkeys(request.args) if name not in KNOWN_PARAMS]
+
+
+def clean_list_url():
+    """Return this list's URL without its empty parameters, or None if it has none.
+
+    A browser submits every field of the filter form, empty or not; an empty value means
+    "not given" (SPEC 2), so the page redirects to the URL that says only what is set.
+    """
+    pairs = request.args.items(multi=True)
+    unset = {key for key, values in request.args.lists() if values[-1] == ""}
+    kept = [(key, value) for key, value in pairs if key not in unset and value != ""]
+    if len(kept) == len(list(request.args.items(multi=True))):
+        return None
+    return request.path + ("?" + urlencode(kept) if kept else "")
+
+
 def filter_fields(params, errors):
     """Return the filter controls, each with its current value and messages."""
 
@@ -131,13 +163,13 @@ def filter_fields(params, errors):
     return {
         "search": field("search", "Search", kind="search", hint="Name, URL or ID"),
         "choices": [field(name, label, kind="choice") for name, label in CHOICE_FILTERS],
-        "dates": [field(name, label, kind="date") for name, label in DATE_FILTERS],
+        "dates": [field(name, label, hint=DATE_HINT) for name, label in DATE_FILTERS],
         "ranges": [
             field(name, label, inputmode=mode, hint=hint)
             for name, label, mode, hint in TEXT_FILTERS
         ],
         "limit": field("limit", "Rows per page", kind="choice"),
-        "ordering": field("ordering", "Ordering"),
+        "ordering": field("ordering", "Ordering", hint="e.g. -created_at,name"),
         "offset": field("offset", "Offset"),
     }
 

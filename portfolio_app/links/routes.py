@@ -4,7 +4,7 @@ Each route stacks the checks of SPEC 1 in their order (links/checks.py), then ha
 request to a view that parses, calls links/ and represents the result.
 """
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, redirect, render_template, request
 
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
@@ -21,7 +21,7 @@ from .checks import (
     with_portfolio,
 )
 from .inputs import PUT_KEEPS, LinkIn, MoveIn
-from .page_view import staff_page
+from .page_view import clean_list_url, staff_page
 from .pagination import load_thumbnails, page_size, paginate
 from .query import build_links_query
 from .represent import REPRESENTATIONS, represent_cursor_page, represent_link
@@ -73,6 +73,8 @@ def list_links(portfolio):
     """List a portfolio's links (GET), or add one (POST)."""
     if request.method == "POST":
         return create_link(portfolio)
+    if g.representation == "html" and (clean := clean_list_url()) is not None:
+        return redirect(clean, 303)  # the filter form's empty fields leave the URL
     args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
     if "cursor" in args and g.representation == "json":  # pages the staff page never uses
