@@ -124,3 +124,24 @@ def test_the_429_page_says_when_to_retry(app, client):
     assert "Too many failed logins" in text
     assert f"Try again in {-(-seconds // 60)} minutes, at " in text
     assert re.search(r"at \d\d:\d\d:\d\d UTC\.", text)
+
+
+def test_drag_and_drop_is_a_same_origin_script_with_what_it_needs(browser, portfolio, make_link):
+    for name in "ab":
+        make_link(portfolio, name=name)
+    response = browser.get(LIST.format(portfolio.id), headers=HTML)
+    html = response.get_data(as_text=True)
+    assert '<script src="/static/staff-reorder.js" defer></script>' in html
+    table = re.search(r"<table class=\"links\"[^>]*>", html)[0]
+    assert f'data-move-url="/api/portfolios/{portfolio.id}/links/0/move/"' in table
+    assert re.search(r'data-csrf-token="[^"]+"', table)
+    assert browser.get("/static/staff-reorder.js").status_code == 200
+    # Not where moves do not apply: another ordering, or a single row.
+    sorted_page = browser.get(LIST.format(portfolio.id) + "?ordering=name", headers=HTML)
+    assert "<script" not in sorted_page.get_data(as_text=True)
+
+
+def test_the_embed_still_runs_no_script(api, portfolio):
+    response = api(LIST.format(portfolio.id), format="embed")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src" not in csp and "connect-src" not in csp
