@@ -94,9 +94,7 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
         "portfolio": portfolio,
         "fields": filter_fields(params, errors),
         # Open when any date or id filter is in use or wrong, so nothing set is hidden.
-        "more_filters_open": any(
-            params.get(name) or errors.get(name) for name in (*MORE_FILTERS, "ordering")
-        ),
+        "more_filters_open": any(params.get(name) or errors.get(name) for name in MORE_FILTERS),
         # The whole panel folds away on a phone, unless a message in it needs reading.
         "filters_open": bool(errors),
         "active_filters": sum(1 for name in params if name in FILTER_NAMES),
