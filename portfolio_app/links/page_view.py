@@ -131,6 +131,7 @@ FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
 # What the page reads from its URL; anything else is ignored (as the API ignores it).
 KNOWN_PARAMS = FIELD_NAMES | {"format"}
 FILTER_NAMES = FIELD_NAMES - {"limit", "offset"}
+KEEP_EMPTY = frozenset({"cursor"})
 
 
 def ignored_params():
@@ -144,9 +145,10 @@ def clean_list_url():
     A browser submits every field of the filter form, empty or not; an empty value means
     "not given" (SPEC 2), so the page redirects to the URL that says only what is set.
     """
+    # An empty cursor is no form field: it asks the API for cursor paging, and stays.
     pairs = request.args.items(multi=True)
-    unset = {key for key, values in request.args.lists() if values[-1] == ""}
-    kept = [(key, value) for key, value in pairs if key not in unset and value != ""]
+    unset = {key for key, values in request.args.lists() if values[-1] == ""} - KEEP_EMPTY
+    kept = [(k, v) for k, v in pairs if k not in unset and (v != "" or k in KEEP_EMPTY)]
     if len(kept) == len(list(request.args.items(multi=True))):
         return None
     return request.path + ("?" + urlencode(kept) if kept else "")
