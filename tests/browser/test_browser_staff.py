@@ -336,3 +336,19 @@ def test_screenshots_of_the_add_and_edit_pages(
             assert image.width == width
         if path.name in PUBLISHED_STAFF:
             publish(path)
+
+
+def test_hostile_links_stay_inert_on_the_staff_pages(page, live_app, seed):
+    from tests.browser.test_browser_text import assert_nothing_ran
+
+    with live_app.app_context():
+        ids = db.session.scalars(select(Link.id).where(Link.portfolio_id == seed.hostile_id)).all()
+        db.session.remove()
+    base = f"/staff/portfolios/{seed.hostile_id}/links/"
+    for link_id in ids:
+        for path in (f"{link_id}/edit", f"{link_id}/delete"):
+            page.goto(base + path)
+            assert_nothing_ran(page)
+    page.goto(base + "delete?" + "&".join(f"ids={link_id}" for link_id in ids))
+    assert page.locator("ul.doomed li").count() == len(ids)
+    assert_nothing_ran(page)
