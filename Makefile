@@ -14,7 +14,14 @@ export TEST_DATABASE_URL
 # axe-core for the browser tests' accessibility checks, installed from npm by `make test`.
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: run test lint format install install-dev browser-deps clean
+# Message catalogues (SPEC 12): a .po per language, compiled to the .mo the app reads.
+# The .mo files are committed too, so a checkout runs (pytest, gunicorn) without a build step;
+# these rules recompile whichever .po is newer, and a test fails when a .mo is stale.
+TRANSLATIONS := portfolio_app/translations
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+PYBABEL := $(BIN)/pybabel
+
+.PHONY: run test lint format install install-dev browser-deps clean messages translations
 
 run: install  ## Serve a demo portfolio on the embedded SQLite database
 	$(FLASK) db upgrade
@@ -41,8 +48,23 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+translations: $(CATALOGUES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(PYBABEL) compile --statistics -d $(TRANSLATIONS) -l $* -i $< -o $@
+
+# After adding strings (or merging a branch that did): extract them all again, bring every
+# catalogue up to date (new entries empty, removed ones dropped), and compile. Then translate
+# the new entries of each language's messages.po and run `make translations`.
+messages: $(VENV)/.runtime  ## Re-extract the strings into messages.pot and update every catalogue
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-output \
+	  --no-wrap --project "Portfolio Links" -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'

@@ -3,9 +3,21 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, api_docs, cli, errors, links, logs, media, models, security, staff  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    api_docs,
+    cli,
+    errors,
+    i18n,
+    links,
+    logs,
+    media,
+    models,
+    security,
+    staff,
+)
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import csrf, db, limiter, migrate
 from .wrappers import PortfolioRequest
 
 
@@ -53,7 +65,8 @@ def register_extensions(app):
     # The staff pages check the token themselves, after raising the body limit for uploads.
     csrf.exempt(staff.bp)
     limiter.init_app(app)
-    babel.init_app(app)
+    # Flask-Babel with the language and time zone selectors, the switch, the filters.
+    i18n.register(app)
     with app.app_context():
         _configure_sqlite(db.engine)
 

@@ -1,6 +1,6 @@
 """Command line: users, tokens, portfolios, links, audit, media, demo."""
 
-from .commands import link_edits
+from .commands import link_edits, link_export  # noqa: F401 (link_export adds links list/export)
 from .commands.demo import demo
 from .commands.links import links
 from .commands.media import media

@@ -49,6 +49,10 @@ class Defaults:
     DATABASE_CONNECT_TIMEOUT = 3
     DATABASE_STATEMENT_TIMEOUT_MS = 5000
     DATABASE_RETRY_AFTER = 5
+    # Pages (SPEC 12): the language when neither the switch nor Accept-Language decides,
+    # and the zone dates are shown and Jalali filters read in (Asia/Tehran for Persian staff).
+    DEFAULT_LOCALE = "en"
+    DISPLAY_TIMEZONE = "UTC"
 
 
 def _flag(value):
@@ -84,6 +88,8 @@ ENVIRONMENT_SETTINGS = {
     "LOG_FORMAT": str,
     "LOG_LEVEL": str,
     "DATABASE_STATEMENT_TIMEOUT_MS": int,
+    "DEFAULT_LOCALE": str,
+    "DISPLAY_TIMEZONE": str,
 }
 
 

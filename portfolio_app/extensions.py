@@ -18,5 +18,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 # The client's address; behind a proxy, PROXY_FIX makes it the real client's.
 limiter = Limiter(key_func=get_remote_address)
-# Translations; the locale is chosen per request (portfolio_app.i18n once it lands).
+# Translations; the language and time zone are chosen per request (portfolio_app.i18n).
 babel = Babel()

@@ -4,10 +4,24 @@ from flask import g, request
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
 # format name -> media type; "api" is DRF's name for its browsable page.
-FORMATS = {"json": "application/json", "html": "text/html", "embed": "text/html"}
+FORMATS = {
+    "json": "application/json",
+    "html": "text/html",
+    "embed": "text/html",
+    "csv": "text/csv",
+    "jsonl": "application/jsonl",
+}
 FORMAT_ALIASES = {"api": "html"}
 # What Accept can select, best first: API clients sending */* get JSON, as DRF.
-ACCEPTABLE = {"application/json": "json", "text/html": "html"}
+# The exports come last, so a wildcard (text/*, */*) never chooses a download.
+ACCEPTABLE = {
+    "application/json": "json",
+    "text/html": "html",
+    "text/csv": "csv",
+    "application/jsonl": "jsonl",
+}
+# The representations that are a whole list as a file (SPEC 10), not a page.
+EXPORTS = ("csv", "jsonl")
 
 
 def requested_format():
@@ -17,7 +31,7 @@ def requested_format():
 
 
 def negotiate():
-    """Return "json", "html" or "embed" for this request, or raise 406 naming the choices."""
+    """Return "json", "html", "embed", "csv" or "jsonl", or raise 406 naming the choices."""
     name = requested_format()
     if name is not None:
         name = FORMAT_ALIASES.get(name, name)
@@ -38,7 +52,7 @@ def negotiate():
 
 
 def error_format():
-    """Return how an error should be shown: "json", "html" or "embed"; never fails."""
+    """Return how an error should be shown: "html", "embed", or JSON for the rest; never fails."""
     if "representation" in g:  # the list endpoint already negotiated
         return g.representation
     try:

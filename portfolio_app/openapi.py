@@ -316,6 +316,13 @@ def _header(name, *, required=False):
             "schema": {"type": "string", "pattern": "^[0-9]+$"},
         },
         "WWW-Authenticate": {"schema": {"type": "string", "enum": ["Token"]}},
+        "Vary": {
+            "description": "Pages (`text/html`) also vary on `Accept-Language` (SPEC 12).",
+            "schema": {
+                "type": "string",
+                "enum": [LIST_HEADERS["Vary"], LIST_HEADERS["Vary"] + ", Accept-Language"],
+            },
+        },
     }
     header = described.get(name) or {"schema": {"type": "string", "enum": [LIST_HEADERS[name]]}}
     return {**header, "required": required}
@@ -333,16 +340,69 @@ def _error(description, *, html=True, **extra_headers):
     return {"description": description, "headers": extra_headers, "content": content}
 
 
+# The list's downloads (SPEC 10): every matching link, all pages, streamed.
+EXPORT_CONTENT = {
+    "text/csv": {
+        "schema": {
+            "type": "string",
+            "description": (
+                "UTF-8 with a byte order mark; header row `id,name,url,description,order,"
+                "created_at,updated_at,image_name,image_url`; null and empty are both an empty"
+                " cell; a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading"
+                " `'` (OWASP's CSV injection rule)."
+            ),
+        }
+    },
+    "application/jsonl": {
+        "schema": {
+            "type": "string",
+            "description": (
+                "JSON Lines: one link a line, the fields of `Link` plus `order` and"
+                ' `"kind": "link"`; `flask links import` reads it back.'
+            ),
+        }
+    },
+}
+EXPORT_HEADERS = {
+    "X-Total-Count": {
+        "description": (
+            "Exports only: how many links follow, known before the first byte. A body that"
+            " ends before that many (the connection closed without the final chunk) was cut"
+            " short by a server failure."
+        ),
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "Content-Disposition": {
+        "description": (
+            'Exports only: `attachment; filename="portfolio-<id>-links.csv"` (or `.jsonl`).'
+        ),
+        "schema": {
+            "type": "string",
+            "pattern": '^attachment; filename="portfolio-[0-9]+-links\\.(csv|jsonl)"$',
+        },
+    },
+}
+
+
 def _responses():
     """Return every response the list endpoint gives, by component name."""
     return {
         "Page": {
             "description": (
                 "A page of links: JSON; with `?format=html` (or `Accept: text/html`) the staff"
-                " page; with `?format=embed` an HTML fragment."
+                " page; with `?format=embed` an HTML fragment; with `?format=csv` or `jsonl`"
+                " every matching link as a download (no `ETag` then)."
             ),
-            "headers": {"ETag": _header("ETag", required=True), **_endpoint_headers(required=True)},
-            "content": {"application/json": {"schema": "LinkPage"}, "text/html": HTML},
+            "headers": {
+                "ETag": _header("ETag"),
+                **_endpoint_headers(required=True),
+                **EXPORT_HEADERS,
+            },
+            "content": {
+                "application/json": {"schema": "LinkPage"},
+                "text/html": HTML,
+                **EXPORT_CONTENT,
+            },
         },
         "NotModified": {
             "description": (
@@ -444,7 +504,8 @@ def _format_parameter():
         "in": "query",
         "description": (
             "The representation; wins over `Accept`. `json`; `html` (alias `api`): the staff"
-            " page; `embed`: an HTML fragment for another site's page. Anything else: 406."
+            " page; `embed`: an HTML fragment for another site's page; `csv`, `jsonl`: every"
+            " matching link as a file (SPEC 10). Anything else: 406."
         ),
         "allowEmptyValue": True,
         "schema": {"type": "string", "enum": [*FORMATS, *FORMAT_ALIASES]},

@@ -71,7 +71,9 @@ def test_unknown_format_is_406_naming_the_formats_before_auth(client, portfolio)
     response = client.get(URL.format(portfolio.id), query_string={"format": "xml"})
     assert response.status_code == 406
     detail = response.json["detail"]
-    assert detail == "Unknown format 'xml'. Available formats: json, html, embed, api."
+    assert detail == (
+        "Unknown format 'xml'. Available formats: json, html, embed, csv, jsonl, api."
+    )
 
 
 def test_unacceptable_accept_is_406_naming_the_media_types(client, portfolio):
@@ -79,7 +81,7 @@ def test_unacceptable_accept_is_406_naming_the_media_types(client, portfolio):
     assert response.status_code == 406
     assert response.json == {
         "detail": "Could not satisfy the request Accept header. "
-        "Available media types: application/json, text/html."
+        "Available media types: application/json, text/html, text/csv, application/jsonl."
     }
 
 
@@ -220,7 +222,12 @@ def test_options_answers_with_allow(client, portfolio):
     response = client.options(URL.format(portfolio.id))
     assert response.status_code == 200
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
-    assert response.json["renders"] == ["application/json", "text/html"]
+    assert response.json["renders"] == [
+        "application/json",
+        "text/html",
+        "text/csv",
+        "application/jsonl",
+    ]
     assert response.json["parses"] == [
         "application/json",
         "application/x-www-form-urlencoded",

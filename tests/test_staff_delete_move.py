@@ -80,13 +80,13 @@ def test_delete_selected_lists_them_and_deletes_on_confirmation(app, browser, po
     )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Delete 2 links?" in html
+    assert "Delete the selected links (2)?" in html
     assert sorted(re.findall(r'name="ids" value="(\d+)"', html)) == sorted(ids)
     assert names(app, portfolio) == "abcde"
     response = post(browser, STAFF.format(portfolio.id) + "delete", {"ids": ids, "next": back})
     assert response.status_code == 303 and response.headers["Location"] == back
     assert names(app, portfolio) == "ace"
-    assert flashes(browser, back) == ["Deleted 2 links."]
+    assert flashes(browser, back) == ["Links deleted: 2."]
     assert [a for a, _ in audit_actions(app)] == ["delete", "delete"]
 
 
@@ -110,7 +110,7 @@ def test_delete_selected_never_touches_another_portfolio(
     assert names(app, portfolio) == "bcde"
     assert links_of(app, other_portfolio) == [(theirs.id, "theirs")]
     assert flashes(browser, response.headers["Location"]) == [
-        "Deleted 1 link.",
+        "Links deleted: 1.",
         "Some of the selected links no longer existed.",
     ]
 

@@ -1,6 +1,7 @@
 """Log in and out with a username and password; list the portfolios a user may see."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..auth import check_password, log_in, log_out, safe_next, session_caller
@@ -47,7 +48,7 @@ def login():
     if not check_password(user.password_hash if user else None, form.password.data) or (
         not user.is_active
     ):
-        error = "Wrong username or password."
+        error = gettext("Wrong username or password.")
         return render_template("login.html", form=form, error=error), 401
     log_in(user)
     return redirect(safe_next(form.next.data, url_for("accounts.index")))

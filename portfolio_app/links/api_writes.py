@@ -65,7 +65,9 @@ def caller():
 def current(portfolio, link):
     """Return the link locked for this write; 412 if the client's If-Match is stale."""
     link = writes.locked_link(portfolio.id, link.id)
-    if request.if_match and not request.if_match.contains(link_etag(link)):
+    # Present is what counts: a value that names no tag (an empty value, an unclosed quote) is a
+    # precondition that no state meets, not a missing one.
+    if "If-Match" in request.headers and not request.if_match.contains(link_etag(link)):
         raise APIError.detail(412, STALE)
     return link
 

@@ -8,6 +8,7 @@ MAX_UPLOAD_BYTES is 413. An empty body is no data at all, whatever its type (as 
 import json
 
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import APIError
@@ -40,7 +41,7 @@ def _read(request):
     if request.mimetype == JSON:
         return _json(request.get_data())
     if request.mimetype == FORM:
-        return _html_input(request.form, {})
+        return _html_input(request.form, MultiDict())
     if request.mimetype == MULTIPART:
         if not request.mimetype_params.get("boundary"):
             raise APIError.detail(

@@ -16,10 +16,10 @@ from werkzeug.routing import BaseConverter, ValidationError
 from ..errors import APIError
 from ..extensions import db
 from ..models import Image, Link, Portfolio, id_from_digits
-from ..negotiation import negotiate
+from ..negotiation import ACCEPTABLE, negotiate
 from .body import PARSES
 
-RENDERS = ["application/json", "text/html"]
+RENDERS = list(ACCEPTABLE)  # every media type the list renders, DRF's "renders"
 
 
 class Int64Converter(BaseConverter):

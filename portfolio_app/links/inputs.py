@@ -115,6 +115,9 @@ def _is_ip(host, kind):
 class URLText(Text):
     """DRF's URLField: blank or null allowed, else an absolute http/https/ftp/ftps URL."""
 
+    # The length limit is the URLValidator's, so a longer URL is "not valid" (SPEC 8).
+    default_error_messages = {"max_length": INVALID_URL}  # noqa: RUF012
+
     def __init__(self, **kwargs):
         super().__init__(max_length=URL_MAX_LENGTH, allow_blank=True, **kwargs)
         self.validators.insert(0, DjangoURL())

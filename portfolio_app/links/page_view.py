@@ -2,29 +2,42 @@
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import current_app, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from ..i18n.display import digits, moment_label, moment_title, number
+from ..i18n.jalali import jalali_page
+from ..i18n.messages import translate_all
 
 PAGE_SIZES = (10, 25, 50, 100)
 SORTABLE_COLUMNS = (
-    ("name", "Name"),
-    ("id", "ID"),
-    ("created_at", "Created"),
-    ("updated_at", "Updated"),
+    ("name", _l("Name")),
+    ("id", _l("ID")),
+    ("created_at", _l("Created")),
+    ("updated_at", _l("Updated")),
 )
-CHOICE_FILTERS = (("has_image", "Image"), ("has_url", "URL"), ("has_description", "Description"))
+CHOICE_FILTERS = (
+    ("has_image", _l("Image")),
+    ("has_url", _l("URL")),
+    ("has_description", _l("Description")),
+)
 TEXT_FILTERS = (
-    ("id_min", "ID from", "numeric", "e.g. 100"),
-    ("id_max", "ID to", "numeric", "e.g. 200"),
-    ("created_from", "Created from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("created_to", "Created to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("updated_from", "Updated from", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
-    ("updated_to", "Updated to", "text", "YYYY-MM-DD or YYYY-MM-DDThh:mm"),
+    ("id_min", _l("ID from"), "numeric", _l("e.g. 100")),
+    ("id_max", _l("ID to"), "numeric", _l("e.g. 200")),
+    ("created_from", _l("Created from"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
+    ("created_to", _l("Created to"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
+    ("updated_from", _l("Updated from"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
+    ("updated_to", _l("Updated to"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
 )
-DATE_FILTERS = (("created_date", "Created on"), ("updated_date", "Updated on"))
+DATE_FILTERS = (("created_date", _l("Created on")), ("updated_date", _l("Updated on")))
 # Every date filter is the same kind of control: a text field (one hint, one way to type).
-DATE_HINT = "YYYY-MM-DD"
+DATE_HINT = _l("YYYY-MM-DD")
+# On a page that reads dates in Jalali (Persian), the date filters take a Jalali day.
+JALALI_HINT = _l("A Jalali day, e.g. 1403/05/01")
 SAFE_SCHEMES = ("http://", "https://")
 MORE_FILTERS = [name for name, *_ in DATE_FILTERS + TEXT_FILTERS]
 
@@ -79,8 +92,11 @@ def link_rows(dumped_links):
                 # Only http and https become links; javascript:, data: and the rest stay text.
                 "href": url if url.lower().startswith(SAFE_SCHEMES) else None,
                 "thumbnail": thumbnails[0]["f"] if thumbnails else None,
-                "created_label": _minute(link["created_at"]),
-                "updated_label": _minute(link["updated_at"]),
+                # In DISPLAY_TIMEZONE, Jalali in Persian; the exact ISO time goes in title=.
+                "created_label": moment_label(link["created_at"]),
+                "updated_label": moment_label(link["updated_at"]),
+                "created_title": moment_title(link["created_at"]),
+                "updated_title": moment_title(link["updated_at"]),
             }
         )
     return rows
@@ -89,7 +105,8 @@ def link_rows(dumped_links):
 def staff_page(portfolio, page=None, dumped_links=(), errors=None):
     """Return the template context of the staff page (page is None when filters are bad)."""
     params = current_params()
-    errors = errors or {}
+    # Messages next to the fields in the page's language; the JSON keeps DRF's English.
+    errors = {name: translate_all(messages) for name, messages in (errors or {}).items()}
     context = {
         "portfolio": portfolio,
         "fields": filter_fields(params, errors),
@@ -119,8 +136,16 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
             "summary": summary(page, len(context["rows"])),
             "previous_url": _offset_url(params, page, page.previous_offset),
             "next_url": _offset_url(params, page, page.next_offset),
+            "download_urls": download_urls(params),
         }
     return context
+
+
+def download_urls(params):
+    """Return {"csv": url, "jsonl": url}: every link of the current filters, as a file."""
+    # Every page: paging and the page's own format are left out.
+    kept = {k: v for k, v in params.items() if k not in ("limit", "offset", "cursor", "format")}
+    return {name: query_url(kept, format=name) for name in ("csv", "jsonl")}
 
 
 FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
@@ -160,17 +185,33 @@ def filter_fields(params, errors):
     def field(name, label, **extra):
         return Field(name, label, params.get(name, ""), errors.get(name, []), **extra)
 
+    # Every date field is text (a date picker is Gregorian, and one kind is one way to type);
+    # on a Jalali page it takes a Jalali day.
+    date_kind, date_hint = ("text", JALALI_HINT) if jalali_page() else ("text", DATE_HINT)
+    jalali = jalali_page()
+
     return {
-        "search": field("search", "Search", kind="search", hint="Name, URL or ID"),
+        "search": field("search", _l("Search"), kind="search", hint=_l("Name, URL or ID")),
         "choices": [field(name, label, kind="choice") for name, label in CHOICE_FILTERS],
-        "dates": [field(name, label, hint=DATE_HINT) for name, label in DATE_FILTERS],
+        "dates": [
+            field(name, label, kind=date_kind, hint=date_hint) for name, label in DATE_FILTERS
+        ],
         "ranges": [
-            field(name, label, inputmode=mode, hint=hint)
+            field(
+                name,
+                label,
+                inputmode=mode,
+                hint=(
+                    _range_hint(hint, params.get(name, ""))
+                    if jalali and name not in ("id_min", "id_max")
+                    else hint
+                ),
+            )
             for name, label, mode, hint in TEXT_FILTERS
         ],
-        "limit": field("limit", "Rows per page", kind="choice"),
-        "ordering": field("ordering", "Ordering", hint="e.g. -created_at,name"),
-        "offset": field("offset", "Offset"),
+        "limit": field("limit", _l("Rows per page"), kind="choice"),
+        "ordering": field("ordering", _l("Ordering"), hint=_l("e.g. -created_at,name")),
+        "offset": field("offset", _l("Offset")),
     }
 
 
@@ -210,31 +251,43 @@ def page_links(params, page):
     current = min(page.offset // page.limit + 1, total)
     shown = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
     links, previous = [], 0
-    for number in shown:
-        if number - previous > 1:
+    for page_number in shown:
+        if page_number - previous > 1:
             links.append(PageLink("…", None))
-        offset = (number - 1) * page.limit
+        offset = (page_number - 1) * page.limit
         links.append(
             PageLink(
-                str(number),
+                digits(page_number),
                 query_url(params, offset=offset or None),
-                number == current and page.offset == offset,
+                page_number == current and page.offset == offset,
             )
         )
-        previous = number
+        previous = page_number
     return links
 
 
 def summary(page, shown):
-    """Return "1–10 of 57" (or "0 of 57" past the end)."""
+    """Return "1–10 of 57" (or "0 of 57" past the end), in the page's language and digits."""
     if not shown:
-        return f"0 of {page.count}"
-    return f"{page.offset + 1}–{page.offset + shown} of {page.count}"
+        return gettext("%(shown)s of %(count)s", shown=number(0), count=number(page.count))
+    return gettext(
+        "%(first)s–%(last)s of %(count)s",
+        first=number(page.offset + 1),
+        last=number(page.offset + shown),
+        count=number(page.count),
+    )
 
 
-def _minute(timestamp):
-    # "2026-01-12T16:43:37.941799Z" -> "2026-01-12 16:43 UTC"; the full value is in datetime=.
-    return f"{timestamp[:10]} {timestamp[11:16]} UTC"
+def _range_hint(hint, value):
+    # A from/to bound on a Jalali page: once set (the ISO value the Jalali day became),
+    # the moment it names in Jalali; before that, what may be typed.
+    try:
+        moment = datetime.fromisoformat(value) if len(value) > 10 else None
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return gettext("That is %(moment)s", moment=moment_label(moment))
+    return gettext("%(jalali)s, or %(iso)s", jalali=JALALI_HINT, iso=hint)
 
 
 def _offset_url(params, page, offset):

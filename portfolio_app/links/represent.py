@@ -2,8 +2,11 @@
 
 from urllib.parse import urlencode
 
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, render_template, request
 
+from ..extensions import db
+from ..media import media_url_prefix
+from .export import MEDIA_TYPES, LinkSnapshot, export_chunks
 from .page_view import link_rows, staff_page, summary
 from .schemas import dump_link, dump_links, link_etag
 
@@ -73,6 +76,30 @@ def represent_embed(portfolio, page):
 
 
 REPRESENTATIONS = {"json": represent_json, "html": represent_html, "embed": represent_embed}
+
+
+def represent_export(portfolio, query, args, export_format):
+    """Answer with every link of query as a CSV or JSON Lines download, streamed (SPEC 10)."""
+    snapshot = LinkSnapshot(db.engine, query, args.get("ordering"))
+    chunks = export_chunks(
+        snapshot,
+        export_format,
+        media_url_prefix(request.host_url),
+        description=f"portfolio {portfolio.id} as {export_format}",
+    )
+    filename = f"portfolio-{portfolio.id}-links.{export_format}"
+    response = Response(
+        chunks,
+        content_type=MEDIA_TYPES[export_format],
+        headers={
+            "X-Total-Count": str(snapshot.count),
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+    # A response never iterated (HEAD, or a client gone before the first byte) still ends
+    # the snapshot.
+    response.call_on_close(snapshot.close)
+    return response
 
 
 def represent_link(link, status=200, headers=None):

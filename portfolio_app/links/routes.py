@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
 from ..extensions import db, limiter
+from ..i18n import jalali
+from ..negotiation import EXPORTS
 from . import api_writes, counts, cursor
 from .args import InvalidQuery, LinkListArgs, parser
 from .checks import (
@@ -21,10 +23,10 @@ from .checks import (
     with_portfolio,
 )
 from .inputs import PUT_KEEPS, LinkIn, MoveIn
-from .page_view import clean_list_url, staff_page
+from .page_view import clean_list_url, current_params, staff_page
 from .pagination import load_thumbnails, page_size, paginate
 from .query import build_links_query
-from .represent import REPRESENTATIONS, represent_cursor_page, represent_link
+from .represent import REPRESENTATIONS, represent_cursor_page, represent_export, represent_link
 
 bp = Blueprint("links", __name__, url_prefix="/api")
 
@@ -75,14 +77,31 @@ def list_links(portfolio):
         return create_link(portfolio)
     if g.representation == "html" and (clean := clean_list_url()) is not None:
         return redirect(clean, 303)  # the filter form's empty fields leave the URL
+    if g.representation == "html" and jalali.jalali_page() and (redirected := jalali_to_iso()):
+        return redirected
     args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
+    if g.representation in EXPORTS:  # every page as one file (SPEC 10)
+        return represent_export(portfolio, query, args, g.representation)
     if "cursor" in args and g.representation == "json":  # pages the staff page never uses
         page = cursor.read_page(db.session, query, args, page_size(args))
         load_thumbnails(page.links)
         return represent_cursor_page(page)
     page = paginate(query, args, portfolio)
     return REPRESENTATIONS[g.representation](portfolio, page)
+
+
+def jalali_to_iso():
+    """Redirect (303) a Persian page's Jalali date filters to the API's ISO values (SPEC 12).
+
+    An impossible Jalali date is a 400 page, its message by its field with any other bad one.
+    """
+    params = current_params()
+    target, errors = jalali.canonical_url(request.path, params)
+    if errors:
+        others = {name: value for name, value in params.items() if name not in errors}
+        raise InvalidQuery(LinkListArgs().validate(others) | errors)
+    return redirect(target, 303) if target is not None else None
 
 
 create_link = api_writes.write_view(LinkIn, idempotent=True)(api_writes.create)

@@ -40,6 +40,7 @@ class Event:
 
     id: int
     at: str  # SPEC 4's timestamp text
+    moment: object  # the aware datetime, for the page's own date format
     who: str
     action: str
     label: str
@@ -63,6 +64,7 @@ def _event(entry):
     return Event(
         id=entry.id,
         at=timestamp_text(entry.at),
+        moment=entry.at,
         who=entry.username or str(COMMAND_LINE),
         action=entry.action,
         label=str(ACTION_LABELS[entry.action]),

@@ -8,7 +8,7 @@ and a message (flash) on the list afterwards. The list URL (filters, page) trave
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -197,7 +197,7 @@ def delete_links(portfolio_id):
                 continue  # deleted meanwhile, or never in this portfolio
             writes.delete_link(link, _actor())
             deleted += 1
-    flash(ngettext("Deleted %(num)d link.", "Deleted %(num)d links.", deleted), "success")
+    flash(gettext("Links deleted: %(num)d.", num=deleted), "success")
     if deleted < len(ids):
         flash(gettext("Some of the selected links no longer existed."), "error")
     return redirect(back, 303)

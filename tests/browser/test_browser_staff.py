@@ -175,10 +175,10 @@ def test_delete_selected_rows(staff_page, live_app, portfolio):
     page.get_by_label("Select Echo").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Delete selected…").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Delete 2 links?"
+    assert page.get_by_role("heading", level=1).inner_text() == "Delete the selected links (2)?"
     assert page.locator("ul.doomed li").count() == 2
-    submit(page, "Delete 2 links")
-    assert messages(page) == ["Deleted 2 links."]
+    submit(page, "Delete these links")
+    assert messages(page) == ["Links deleted: 2."]
     assert names(live_app, portfolio) == ["Bravo", "Charlie", "Delta"]
 
 
