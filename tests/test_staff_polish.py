@@ -145,3 +145,15 @@ def test_the_embed_still_runs_no_script(api, portfolio):
     response = api(LIST.format(portfolio.id), format="embed")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src" not in csp and "connect-src" not in csp
+
+
+def test_staff_pages_speak_persian(browser, portfolio, make_link):
+    link = make_link(portfolio, name="پیوند")
+    fa = {"Accept-Language": "fa"}
+    add = browser.get(f"/staff/portfolios/{portfolio.id}/links/new", headers=fa)
+    html = add.get_data(as_text=True)
+    assert 'dir="rtl"' in html and "افزودن پیوند" in html and "(الزامی)" in html
+    edit = browser.get(f"/staff/portfolios/{portfolio.id}/links/{link.id}/edit", headers=fa)
+    assert "تاریخچه" in edit.get_data(as_text=True)
+    listed = browser.get(LIST.format(portfolio.id), headers={**fa, **HTML})
+    assert "ویرایش" in listed.get_data(as_text=True)
