@@ -21,12 +21,28 @@ TRANSLATIONS := portfolio_app/translations
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 PYBABEL := $(BIN)/pybabel
 
-.PHONY: run test lint format install install-dev browser-deps clean messages translations
+.PHONY: run run-hosts test lint format install install-dev browser-deps clean messages translations
 
-run: install  ## Serve a demo portfolio on the embedded SQLite database
+run: run-hosts install  ## Serve a demo portfolio on the embedded SQLite database
 	$(FLASK) db upgrade
-	DEMO_BASE_URL=http://$(HOST):$(PORT) $(FLASK) demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	TRUSTED_HOSTS='$(RUN_TRUSTED_HOSTS)' DEMO_BASE_URL=http://$(DEMO_HOST):$(PORT) $(FLASK) demo
+	TRUSTED_HOSTS='$(RUN_TRUSTED_HOSTS)' $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The app answers only the loopback names unless TRUSTED_HOSTS lists others (SPEC 11): a
+# HOST other machines reach needs the names they will use. `make run` serves those, HOST
+# itself and the loopback names; the demo's curl line goes to HOST, or to 127.0.0.1 when
+# HOST is every address (0.0.0.0, ::).
+LOOPBACK := 127.0.0.1 localhost ::1
+DEMO_HOST := $(if $(filter $(HOST),0.0.0.0 ::),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+RUN_TRUSTED_HOSTS := $(TRUSTED_HOSTS),$(DEMO_HOST),.localhost,127.0.0.1,[::1]
+
+run-hosts:
+	@if [ -z "$(filter $(HOST),$(LOOPBACK))" ] && [ -z "$(TRUSTED_HOSTS)" ]; then \
+	  echo "HOST=$(HOST) lets other machines connect, but the app answers only localhost," \
+	    "127.0.0.1 and [::1] unless TRUSTED_HOSTS lists the names they use. For example:" >&2; \
+	  echo "  make run HOST=$(HOST) TRUSTED_HOSTS=$$(hostname),$$(hostname -I 2>/dev/null | cut -d' ' -f1)" >&2; \
+	  exit 2; \
+	fi
 
 test: install-dev browser-deps  ## Run the whole test suite (SQLite, PostgreSQL when reachable)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -8,10 +8,13 @@ from . import (  # noqa: F401
     api_docs,
     cli,
     errors,
+    health,
+    hosts,
     i18n,
     links,
     logs,
     media,
+    metrics,
     models,
     security,
     staff,
@@ -27,6 +30,7 @@ def create_app(config=None):
     app.request_class = PortfolioRequest
     load_config(app, config)
     logs.register(app)
+    hosts.register(app)
     register_json(app)
     register_templates(app)
     register_extensions(app)
@@ -35,6 +39,8 @@ def create_app(config=None):
     app.register_blueprint(accounts.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(health.bp)
+    metrics.register(app)
     media.register(app)
     security.register(app)
     errors.register(app)

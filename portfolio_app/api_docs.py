@@ -1,6 +1,16 @@
 """The API's description at /api/openapi.json and its documentation page at /api/docs/."""
 
-from flask import Blueprint, current_app, jsonify, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
 
 from .openapi import build_description
 
@@ -49,6 +59,8 @@ def docs():
     page = render_template(
         "docs.html",
         description_url=url_for(".openapi_json"),
+        # Only for a logged-in browser: a visitor gets no session cookie from this page.
+        csrf=generate_csrf() if session.get("user_id") else None,
         stylesheets=[
             url_for("static", filename=f"{SWAGGER_UI}/swagger-ui.css"),
             url_for("static", filename="docs.css"),

@@ -22,7 +22,10 @@ class Defaults:
     # The largest body a write may send (an image upload with its fields): 413 beyond.
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000
+    # Host names served (hosts.py); unset: the loopback names only, as Django's default.
     TRUSTED_HOSTS = None
+    # Client addresses or networks /metrics answers (metrics.py); others get 404.
+    METRICS_ALLOW = ("127.0.0.0/8", "::1")
     PROXY_FIX = False
     PROXY_COUNT = 1
     # Failed logins allowed from one client address before 429 (Flask-Limiter's syntax).
@@ -77,6 +80,7 @@ ENVIRONMENT_SETTINGS = {
     "MAX_UPLOAD_BYTES": int,
     "IMAGE_MAX_PIXELS": int,
     "TRUSTED_HOSTS": _host_list,
+    "METRICS_ALLOW": _host_list,
     "PROXY_FIX": _flag,
     "PROXY_COUNT": int,
     "SESSION_COOKIE_SECURE": _flag,

@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
+from . import metrics
 from .negotiation import error_format
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def handle_rate_limited(error):
 def handle_database_unavailable(error):
     """Answer 503 with Retry-After; the pool's pre-ping reconnects once the database is back."""
     log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    metrics.record_database_error(error)
     retry_after = str(current_app.config["DATABASE_RETRY_AFTER"])
     return handle_http_error(APIError(503, headers={"Retry-After": retry_after}))
 

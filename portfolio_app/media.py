@@ -139,11 +139,6 @@ def human_readable_size(num_bytes):
             return f"{value:.2f} {unit}"
 
 
-def media_url(stored_path, host_url):
-    """Return the absolute URL of a file stored under the media root."""
-    return prefixed_media_url(media_url_prefix(host_url), stored_path)
-
-
 def prefixed_media_url(prefix, stored_path):
     """Return the URL of a stored file under prefix (from media_url_prefix)."""
     return prefix + quote(stored_path.lstrip("/"), safe="/")  # each path segment quoted

@@ -61,6 +61,11 @@ def id_from_digits(digits):
     return number if number <= ID_MAX else None
 
 
+def can_be_id(number):
+    """Tell whether an integer can name a row (1..ID_MAX); PostgreSQL refuses larger ones."""
+    return 0 < number <= ID_MAX
+
+
 # SQLite gives auto-increment ids only to INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 id_pk = Annotated[int, mapped_column(BigId, primary_key=True)]

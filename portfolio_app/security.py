@@ -1,27 +1,16 @@
-"""Request guards and response headers that every answer gets."""
+"""Response headers that every answer gets: nosniff, a referrer policy, the CSP."""
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request
-
-from .errors import APIError
+from flask import current_app, g
 
 # JSON and other non-page answers: nothing in them may run, load or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 def register(app):
-    """Refuse unusable Host headers and add the security headers to every response."""
-    app.before_request(refuse_unusable_host)
+    """Add the security headers to every response."""
     app.after_request(add_security_headers)
-
-
-def refuse_unusable_host():
-    """Answer 400 when the Host header cannot make a URL (untrusted hosts fail earlier)."""
-    # Werkzeug reads a Host with characters no host can have as "", which would
-    # otherwise put "http:///..." into next/previous and media URLs.
-    if not request.host:
-        raise APIError.detail(400, "Invalid Host header.")
 
 
 def add_security_headers(response):

@@ -42,13 +42,8 @@ def _normalise_unicode(text):
     return twice if twice == once else _normalise_once(twice)
 
 
-def name_sort_key(name):
-    """Return the key that orders names alike on every database, Persian letters in order."""
-    return sort_key(normalise(name))
-
-
 def sort_key(normalised_name):
-    """Return name_sort_key of a name already normalised."""
+    """Return the key that orders names alike on every database, Persian letters in order."""
     return normalised_name.translate(_SORT_TRANSLATION)
 
 

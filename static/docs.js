@@ -13,5 +13,14 @@
     displayRequestDuration: true,
     // No call to validator.swagger.io: the page works offline and tells no one about it.
     validatorUrl: null,
+    // "Try it out" with the login page's session: a write must carry the page's CSRF token,
+    // as a script of this site would (with a Token in Authorize, none is needed).
+    requestInterceptor: function (request) {
+      var token = root.dataset.csrfToken;
+      if (token && !/^(GET|HEAD|OPTIONS)$/i.test(request.method || "GET")) {
+        request.headers["X-CSRFToken"] = token;
+      }
+      return request;
+    },
   });
 })();

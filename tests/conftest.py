@@ -14,7 +14,7 @@ from sqlalchemy import event
 from portfolio_app import create_app
 from portfolio_app.auth import hash_password, hash_token_key, issue_token
 from portfolio_app.extensions import db
-from portfolio_app.models import ApiToken, Link, Portfolio, User, UserPermission
+from portfolio_app.models import ApiToken, Image, Link, Portfolio, Thumbnail, User, UserPermission
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -188,6 +188,31 @@ def make_portfolio(app):
         return _saved(app, Portfolio(name=name))
 
     return make_portfolio
+
+
+@pytest.fixture
+def portfolio(make_portfolio):
+    """An empty portfolio; a test file may override it with one holding links."""
+    return make_portfolio()
+
+
+@pytest.fixture
+def make_image(app):
+    """Create an image row and its thumbnail rows (no files); any column can be overridden."""
+
+    def make_image(*, edges=(64, 128, 512, 1080), **overrides):
+        values = {"name": "image.jpg", "file": "core_media/2025/12/20/abc.jpg", "size": 808754}
+        values |= {"width": 1920, "height": 1080, "mode": "RGB", **overrides}
+        # Named as media.py names them: core_media/.../thumbnails/abc_thumbnail_64x64.jpg
+        folder, _, stem = values["file"].rpartition("/")
+        stem, _, extension = stem.rpartition(".")
+        thumbnails = [
+            Thumbnail(size=n, file=f"{folder}/thumbnails/{stem}_thumbnail_{n}x{n}.{extension}")
+            for n in edges
+        ]
+        return _saved(app, Image(**values, thumbnails=thumbnails))
+
+    return make_image
 
 
 @pytest.fixture

@@ -250,11 +250,6 @@ def test_portfolios_create_refuses_a_bad_name(app, runner, name, message):
 # links add
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 def test_links_add_prints_the_new_id_alone(app, runner, portfolio):
     before = datetime.now(UTC)
     result = invoke(

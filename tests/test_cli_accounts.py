@@ -21,11 +21,6 @@ PASSWORD = "correct horse battery staple"
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 def token_of(app, key):
     """Return the stored token of a key, detached."""
     with app.app_context():

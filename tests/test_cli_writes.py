@@ -15,11 +15,6 @@ from tests.test_cli import assert_fails, invoke
 URL = "/api/portfolios/{}/links/"
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("CLI")
-
-
 def listed(api, portfolio):
     """Return the names of the portfolio's links in the default ordering."""
     return [link["name"] for link in api(URL.format(portfolio.id), limit=100).json["results"]]

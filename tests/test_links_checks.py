@@ -5,11 +5,6 @@ import pytest
 URL = "/api/portfolios/{}/links/"
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 def test_path_without_slash_redirects_with_the_query_verbatim(client, portfolio):
     response = client.get(f"/api/portfolios/{portfolio.id}/links?a=%20b&c&a=2")
     assert response.status_code == 301

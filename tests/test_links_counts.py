@@ -15,21 +15,17 @@ from portfolio_app import create_app
 from portfolio_app.extensions import db
 from portfolio_app.links.counts import EXTENSION, CountMemo, count_filtered
 from portfolio_app.links.query import build_links_query
-from portfolio_app.models import Image, Link, Portfolio
+from portfolio_app.models import Link, Portfolio
 
 URL = "/api/portfolios/{}/links/"
 GITHUB = {"search": "github"}
 
 
 @pytest.fixture
-def portfolios(app, make_portfolio, make_link):
+def portfolios(make_portfolio, make_image, make_link):
     """Two portfolios: the first with three github links (one with an image) and one other."""
     first, second = make_portfolio("first"), make_portfolio("second")
-    with app.app_context():
-        image = Image(name="a.png", file="a.png", size=1, width=1, height=1, mode="RGB")
-        db.session.add(image)
-        db.session.commit()
-        image_id = image.id
+    image_id = make_image().id
     for n in range(3):
         make_link(first, name=f"github {n}", image_id=image_id if n == 0 else None)
     make_link(first, name="gitlab")

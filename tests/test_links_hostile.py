@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from portfolio_app.extensions import db
+from portfolio_app.hosts import LOOPBACK_HOSTS
 from portfolio_app.models import ApiToken, Link, Portfolio
 
 PATH = "/api/portfolios/{}/links/"
@@ -432,12 +433,14 @@ def test_a_host_with_invalid_characters_is_a_400_json(get, host):
     [("example.com", "example.com"), ("EXAMPLE.com:8080", "example.com:8080"),
      ("127.0.0.1:5000", "127.0.0.1:5000"), ("[::1]:80", "[::1]"), ("[::1]:81", "[::1]:81")],
 )  # fmt: skip
-def test_a_valid_host_is_used_in_next(get, host, expected):
+def test_a_valid_host_is_used_in_next(app, get, host, expected):
+    app.config["TRUSTED_HOSTS"] = ["example.com", *LOOPBACK_HOSTS]
     url = next_url(get({"limit": "1"}, headers={"Host": host}))
     assert url.startswith(f"http://{expected}/api/portfolios/"), url
 
 
-def test_forwarded_headers_are_ignored_without_a_proxy(get):
+def test_forwarded_headers_are_ignored_without_a_proxy(app, get):
+    app.config["TRUSTED_HOSTS"] = ["api.example.com", "evil.com"]
     headers = {"Host": "api.example.com", "X-Forwarded-Host": "evil.com"}
     headers |= {"X-Forwarded-Proto": "https", "Forwarded": "host=evil.com"}
     url = next_url(get({"limit": "1"}, headers=headers))
@@ -448,8 +451,7 @@ def test_trusted_hosts_refuse_others_with_a_400_json(app, get):
     app.config["TRUSTED_HOSTS"] = ["api.example.com", ".trusted.org"]
     for host in ("evil.com", "api.example.com.evil.com", "trusted.org.evil.com", "localhost"):
         response = get({"limit": "1"}, headers={"Host": host})
-        assert json_body(response, 400)["detail"], host
-        assert b"evil" not in response.data or b"not trusted" in response.data
+        assert json_body(response, 400) == {"detail": "Invalid host header."}, host
     for host in ("api.example.com", "api.example.com:8443", "sub.trusted.org", "trusted.org"):
         url = next_url(get({"limit": "1"}, headers={"Host": host}))
         assert url.startswith(f"http://{host}/api/portfolios/"), url

@@ -12,11 +12,6 @@ def at(*parts):
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
-@pytest.fixture
 def ids(api, portfolio):
     """GET the list with params and return the ids of the results, in order."""
 
@@ -344,16 +339,8 @@ def test_last_day_of_the_calendar_does_not_overflow(ids, make_link, portfolio):
 
 @pytest.mark.parametrize("true", ["true", "TRUE", "1", "yes", "On"])
 @pytest.mark.parametrize("false", ["false", "False", "0", "NO", "off"])
-def test_boolean_spellings(app, ids, make_link, portfolio, true, false):
-    from portfolio_app.extensions import db
-    from portfolio_app.models import Image
-
-    with app.app_context():
-        image = Image(name="x.png", file="core_media/x.png", size=1, width=1, height=1, mode="RGB")
-        db.session.add(image)
-        db.session.commit()
-        image_id = image.id
-    with_image = make_link(portfolio, image_id=image_id)
+def test_boolean_spellings(ids, make_image, make_link, portfolio, true, false):
+    with_image = make_link(portfolio, image_id=make_image().id)
     without = make_link(portfolio)
     assert ids(has_image=true) == [with_image.id]
     assert ids(has_image=false) == [without.id]

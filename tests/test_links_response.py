@@ -6,37 +6,14 @@ from datetime import UTC, datetime
 import pytest
 
 from portfolio_app.extensions import db
-from portfolio_app.models import Image, Thumbnail
 
 URL = "/api/portfolios/{}/links/"
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
-@pytest.fixture
-def image_id(app):
-    with app.app_context():
-        image = Image(
-            name="پیک موتوری",
-            file="core_media/2025/12/20/abc.jpg",
-            size=808754,
-            width=1920,
-            height=1080,
-            mode="RGB",
-            thumbnails=[
-                Thumbnail(
-                    size=edge,
-                    file=f"core_media/2025/12/20/thumbnails/abc_thumbnail_{edge}x{edge}.jpg",
-                )
-                for edge in (1080, 64, 512, 128)
-            ],
-        )
-        db.session.add(image)
-        db.session.commit()
-        return image.id
+def image_id(make_image):
+    # Thumbnails stored out of order: the response sorts them by size.
+    return make_image(name="پیک موتوری", edges=(1080, 64, 512, 128)).id
 
 
 def test_envelope_keys_and_link_fields_in_order(api, portfolio, make_link):

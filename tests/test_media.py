@@ -16,7 +16,8 @@ from portfolio_app.media import (
     ImageRejected,
     human_readable_size,
     ingest_image,
-    media_url,
+    media_url_prefix,
+    prefixed_media_url,
 )
 from portfolio_app.models import Image, Thumbnail
 from tests.images import (
@@ -36,6 +37,11 @@ from tests.images import (
 
 EDGES = [64, 128, 512, 1080]
 RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def media_url(stored_path, host_url):
+    """The absolute URL of a stored file, as the link schemas build it."""
+    return prefixed_media_url(media_url_prefix(host_url), stored_path)
 
 
 def media_root(app):

@@ -15,11 +15,6 @@ from .tcp_proxy import TCPProxy
 URL = "/api/portfolios/{}/links/"
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 # Request ids and logs
 
 

@@ -69,25 +69,9 @@ def test_like_wildcards_in_search_match_only_themselves(api, portfolio, make_lin
 
 
 @pytest.fixture
-def hostile_portfolio(app, make_portfolio, make_link):
-    from portfolio_app.models import Image, Thumbnail
-
+def hostile_portfolio(make_portfolio, make_image, make_link):
     portfolio = make_portfolio(XSS)
-    with app.app_context():
-        image = Image(
-            name=XSS,
-            file="core_media/x.png",
-            size=1,
-            width=1,
-            height=1,
-            mode="RGB",
-            thumbnails=[
-                Thumbnail(size=s, file=f"core_media/t{s}.png") for s in (64, 128, 512, 1080)
-            ],
-        )
-        db.session.add(image)
-        db.session.commit()
-        image_id = image.id
+    image_id = make_image(name=XSS, file="core_media/x.png").id
     make_link(portfolio, name=XSS, url=f"javascript:{XSS}", description=XSS, image_id=image_id)
     make_link(portfolio, name="data", url="data:text/html;base64,PHNjcmlwdD4=", description="")
     make_link(portfolio, name="tab", url=" \tjavascript:alert(1)", description=None)

@@ -8,7 +8,7 @@ import click
 from .. import media
 from ..extensions import db
 from ..links.schemas import timestamp_text
-from ..models import ID_MAX, Portfolio, User
+from ..models import Portfolio, User, can_be_id
 
 
 def find_user(username):
@@ -21,8 +21,7 @@ def find_user(username):
 
 def find_portfolio(portfolio_id):
     """Return the portfolio with this id; a click error if there is none."""
-    # Ids past 64 bits cannot exist, and PostgreSQL would refuse to compare them.
-    portfolio = db.session.get(Portfolio, portfolio_id) if 0 < portfolio_id <= ID_MAX else None
+    portfolio = db.session.get(Portfolio, portfolio_id) if can_be_id(portfolio_id) else None
     if portfolio is None:
         raise click.ClickException(f"No portfolio with id {portfolio_id}.")
     return portfolio

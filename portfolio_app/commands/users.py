@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth import hash_password, hash_token_key, issue_token
 from ..extensions import db
-from ..models import ID_MAX, ApiToken, User, UserPermission, utcnow
+from ..models import ApiToken, User, UserPermission, can_be_id, utcnow
 from .common import echo_table, find_user, timestamp, yes_no
 
 USERNAME_MAX_LENGTH = 150
@@ -252,8 +252,7 @@ def revoke_token(key, token_id, prefix):
         if token is None:
             raise click.ClickException("No active token has this key.")
     elif token_id is not None:
-        # Ids past 64 bits cannot exist, and PostgreSQL would refuse to compare them.
-        token = _active_token(ApiToken.id == token_id) if 0 < token_id <= ID_MAX else None
+        token = _active_token(ApiToken.id == token_id) if can_be_id(token_id) else None
         if token is None:
             raise click.ClickException(f"No active token has id {token_id}.")
     else:

@@ -1,6 +1,14 @@
-"""The list's query string: every parameter declared once, parsed by one project parser."""
+"""The list's query string: every parameter declared once, parsed by one project parser.
+
+Each field of LinkListArgs carries all that is said about its parameter: its rules (the
+field type, which states them as JSON Schema too), its description (the OpenAPI
+description), and in its metadata the staff page's control: `label` and `hint`
+(translatable), `control` (which group of the filter form) and `inputmode`. Adding a filter is
+one field here, one filter function (query.py) and the reference model's rule.
+"""
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
@@ -55,6 +63,9 @@ def raise_bad_request(error, req, schema, *, error_status_code, error_headers):
     raise InvalidQuery(error.messages.get("query", error.messages))
 
 
+MOMENT_HINT = _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")
+
+
 class LinkListArgs(Schema):
     """Query parameters of GET /api/portfolios/<id>/links/ (SPEC section 2)."""
 
@@ -62,12 +73,23 @@ class LinkListArgs(Schema):
         minimum=1,
         clamp=True,
         message="A valid integer of at least 1 is required.",
-        metadata={"description": "Page size."},
+        metadata={
+            "description": "Page size.",
+            "default_setting": "LINKS_DEFAULT_LIMIT",
+            "maximum_setting": "LINKS_MAX_LIMIT",
+            "label": _l("Rows per page"),
+            "control": "limit",
+        },
     )
     offset = Integer64(
         minimum=0,
         message="A valid integer of at least 0 is required.",
-        metadata={"description": "Rows skipped before the page starts."},
+        metadata={
+            "description": "Rows skipped before the page starts.",
+            "default": 0,
+            "label": _l("Offset"),
+            "control": "offset",
+        },
     )
     cursor = CursorField(
         metadata={
@@ -81,7 +103,10 @@ class LinkListArgs(Schema):
             "description": 'Terms split on whitespace and commas; a "quoted phrase" is one term.'
             " Every term must match: contained in `name` or `url` (case-insensitive, Persian"
             " letters and digits normalised), or equal to `id` when all digits."
-            " `%`, `_` and `\\` are literal."
+            " `%`, `_` and `\\` are literal.",
+            "label": _l("Search"),
+            "hint": _l("Name, URL or ID"),
+            "control": "search",
         },
     )
     ordering = Ordering(
@@ -89,53 +114,101 @@ class LinkListArgs(Schema):
         metadata={
             "description": "Comma-separated sort keys, each optionally prefixed with `-` for"
             " descending; replaces the default order (`order`, then `-created_at`)."
-            " `id` is always the last key, so pages never repeat or skip rows."
+            " `id` is always the last key, so pages never repeat or skip rows.",
+            "label": _l("Ordering"),
+            "control": "ordering",
         },
     )
     id_min = Integer64(
         message="A valid integer is required.",
-        metadata={"description": "Smallest `id` included. Must not be greater than `id_max`."},
+        metadata={
+            "description": "Smallest `id` included. Must not be greater than `id_max`.",
+            "label": _l("ID from"),
+            "hint": _l("e.g. 100"),
+            "inputmode": "numeric",
+            "control": "range",
+        },
     )
     id_max = Integer64(
         message="A valid integer is required.",
-        metadata={"description": "Largest `id` included."},
+        metadata={
+            "description": "Largest `id` included.",
+            "label": _l("ID to"),
+            "hint": _l("e.g. 200"),
+            "inputmode": "numeric",
+            "control": "range",
+        },
     )
-    created_date = Day(metadata={"description": "`created_at` falls on this UTC day."})
-    updated_date = Day(metadata={"description": "`updated_at` falls on this UTC day."})
+    created_date = Day(
+        metadata={
+            "description": "`created_at` falls on this UTC day.",
+            "label": _l("Created on"),
+            "control": "date",
+        }
+    )
+    updated_date = Day(
+        metadata={
+            "description": "`updated_at` falls on this UTC day.",
+            "label": _l("Updated on"),
+            "control": "date",
+        }
+    )
     created_from = Moment(
         metadata={
             "description": "`created_at` at or after this; a date means from the start of that"
-            " UTC day. Must not be later than `created_to`."
+            " UTC day. Must not be later than `created_to`.",
+            "label": _l("Created from"),
+            "hint": MOMENT_HINT,
+            "control": "range",
         }
     )
     created_to = Moment(
         metadata={
             "description": "`created_at` at or before this; a date means to the end of that UTC"
-            " day."
+            " day.",
+            "label": _l("Created to"),
+            "hint": MOMENT_HINT,
+            "control": "range",
         }
     )
     updated_from = Moment(
         metadata={
             "description": "`updated_at` at or after this; a date means from the start of that"
-            " UTC day. Must not be later than `updated_to`."
+            " UTC day. Must not be later than `updated_to`.",
+            "label": _l("Updated from"),
+            "hint": MOMENT_HINT,
+            "control": "range",
         }
     )
     updated_to = Moment(
         metadata={
             "description": "`updated_at` at or before this; a date means to the end of that UTC"
-            " day."
+            " day.",
+            "label": _l("Updated to"),
+            "hint": MOMENT_HINT,
+            "control": "range",
         }
     )
-    has_image = Flag(metadata={"description": "Links with (true) or without (false) an image."})
-    has_description = Flag(
+    has_image = Flag(
         metadata={
-            "description": "Links with (true) or without (false) a description; blank or"
-            " whitespace only counts as without."
+            "description": "Links with (true) or without (false) an image.",
+            "label": _l("Image"),
+            "control": "choice",
         }
     )
     has_url = Flag(
         metadata={
-            "description": "Links with (true) or without (false) a URL; blank counts as without."
+            "description": "Links with (true) or without (false) a URL; blank counts as without.",
+            "label": _l("URL"),
+            "control": "choice",
+        }
+    )
+    has_description = Flag(
+        metadata={
+            "description": "Links with (true) or without (false) a description; blank or"
+            " whitespace only counts as without.",
+            "label": _l("Description"),
+            "control": "choice",
         }
     )
 

@@ -8,7 +8,6 @@ MAX_UPLOAD_BYTES is 413. An empty body is no data at all, whatever its type (as 
 import json
 
 from flask import current_app
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import APIError
@@ -41,7 +40,7 @@ def _read(request):
     if request.mimetype == JSON:
         return _json(request.get_data())
     if request.mimetype == FORM:
-        return _html_input(request.form, MultiDict())
+        return _html_input(request.form, request.files)  # no files: an empty MultiDict
     if request.mimetype == MULTIPART:
         if not request.mimetype_params.get("boundary"):
             raise APIError.detail(
@@ -73,9 +72,10 @@ def _refuse_constant(name):
 def _html_input(form, files):
     # As DRF reads a QueryDict: the last value of a repeated field wins, and an empty value
     # of a field that cannot be blank means "not given".
-    fields = {key: values[-1] for key, values in form.lists()}
+    # A part whose name could not be read (Werkzeug gives it None) names no field.
+    fields = {key: values[-1] for key, values in form.lists() if key is not None}
     for key in BLANK_IS_MISSING:
         if fields.get(key) == "":
             del fields[key]
-    fields |= {key: uploads[-1] for key, uploads in files.lists()}
+    fields |= {key: uploads[-1] for key, uploads in files.lists() if key is not None}
     return fields

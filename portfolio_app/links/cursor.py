@@ -52,6 +52,13 @@ class CursorField(fields.Field):
             raise ValidationError(INVALID)
         return Cursor(tuple(position), reverse, digest)
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words): any text; only ours are cursors."""
+        return {"type": "string"}, [
+            'Anything but an empty value or a cursor from `next`/`previous` is 400 `{"cursor":'
+            ' ["Invalid cursor."]}`.'
+        ]
+
 
 def _serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)

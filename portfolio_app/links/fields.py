@@ -1,4 +1,9 @@
-"""Query-string fields with SPEC's exact rules and messages, each strict about its input."""
+"""Query-string fields with SPEC's exact rules and messages, each strict about its input.
+
+Each field also states its rules as JSON Schema (json_schema(config): the keys and notes in
+words), which the OpenAPI description reads; labels and hints for people are in each field's
+metadata (args.py), which the staff page reads.
+"""
 
 import re
 from dataclasses import dataclass
@@ -9,20 +14,36 @@ from marshmallow import ValidationError, fields
 
 from ..models import ID_MAX, int_from_digits
 from ..text import normalise
+from .patterns import (
+    DATE_PATTERN,
+    NO_NUL_PATTERN,
+    any_case_pattern,
+    moment_schema,
+    ordering_pattern,
+)
 
 INT64_MIN, INT64_MAX = -(ID_MAX + 1), ID_MAX
 
+# An ISO 8601 calendar date's shape, YYYY-MM-DD; openapi.py's patterns are built on it too.
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _INTEGER = re.compile(r"-?[0-9]+\Z")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_DATE = re.compile(ISO_DATE + r"\Z")
 _DATETIME = re.compile(
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]"
+    rf"(?P<date>{ISO_DATE})[Tt ]"
     r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
     r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,6}))?)?"
     # A raw "+" in a URL decodes to a space, so " 05:30" is read as "+05:30".
     r"(?P<zone>[Zz]|(?P<sign>[-+ ])(?P<zone_hour>[0-9]{2})(?::?(?P<zone_minute>[0-9]{2}))?)?\Z"
 )
-_TRUTHY = {"true", "1", "yes", "on"}
-_FALSY = {"false", "0", "no", "off"}
+# Flag's spellings, in pairs; any case.
+FLAG_SPELLINGS = ("true", "false", "1", "0", "yes", "no", "on", "off")
+_TRUTHY = frozenset(FLAG_SPELLINGS[0::2])
+_FALSY = frozenset(FLAG_SPELLINGS[1::2])
+MOMENT_LENIENCY = (
+    "A date (`2024-01-15`) or an RFC 3339 date-time (`2024-01-15T10:30:00+03:30`)."
+    " Also accepted: minutes without seconds, no offset (read as UTC), a space instead of"
+    " `T`, a space instead of `+` (a raw `+` in a URL decodes to one), `+hhmm` and `+hh`."
+)
 
 
 class Integer64(fields.Field):
@@ -44,6 +65,16 @@ class Integer64(fields.Field):
             raise ValidationError(f"Must be at most {self.maximum}.")
         return number
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        rules = {"type": "integer", "minimum": self.minimum}
+        if not self.clamp:
+            return rules | {"format": "int64", "maximum": self.maximum}, []
+        # Any larger integer is taken as the largest, however long: no maximum to state.
+        setting = self.metadata.get("maximum_setting")
+        largest = config[setting] if setting else self.maximum
+        return rules, [f"Above {largest} it is {largest}."]
+
 
 class Flag(fields.Field):
     """A boolean spelled true/false, 1/0, yes/no or on/off, in any case."""
@@ -55,6 +86,12 @@ class Flag(fields.Field):
         if word in _FALSY:
             return False
         raise ValidationError("Must be a boolean: true or false.")
+
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        return {"type": "string", "pattern": any_case_pattern(FLAG_SPELLINGS)}, [
+            "`true/false`, `1/0`, `yes/no` or `on/off`, in any case."
+        ]
 
 
 @dataclass(frozen=True)
@@ -74,6 +111,10 @@ class Day(fields.Field):
             raise ValidationError("Enter a valid date.")
         return _whole_day(day)
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        return {"type": "string", "format": "date", "pattern": DATE_PATTERN}, []
+
 
 class Moment(fields.Field):
     """An ISO date (the whole UTC day) or an ISO 8601 date/time (naive means UTC)."""
@@ -84,13 +125,17 @@ class Moment(fields.Field):
         except (ValueError, OverflowError):
             raise ValidationError("Enter a valid date or date/time.") from None
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words): exact for RFC 3339, lenient beyond."""
+        return moment_schema(), [MOMENT_LENIENCY]
+
 
 def _parse_date(value):
     match = _DATE.match(value) if isinstance(value, str) else None
     if match is None:
         return None
     try:
-        return date(*map(int, match.groups()))
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -153,6 +198,13 @@ class SearchTerms(fields.Field):
             raise ValidationError(f"At most {max_terms} search terms are allowed.")
         return terms
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        max_terms = config["LINKS_MAX_SEARCH_TERMS"]
+        return {"type": "string", "pattern": NO_NUL_PATTERN}, [
+            f"At most {max_terms} distinct terms; no NUL characters."
+        ]
+
 
 def split_search(text):
     """Split on whitespace and commas, keeping "quoted phrases" whole (DRF 3.15's rule)."""
@@ -208,3 +260,9 @@ class Ordering(fields.Field):
         if unknown:
             raise ValidationError(unknown)
         return keys
+
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        return {"type": "string", "pattern": ordering_pattern(self.allowed)}, [
+            f"Keys: {', '.join(self.allowed)}."
+        ]

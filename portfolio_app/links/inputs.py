@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from .. import media
 from ..models import ID_MAX
+from .patterns import NO_NUL_PATTERN, not_blank_pattern
 
 NAME_MAX_LENGTH = 1000
 # Django's URLValidator refuses longer URLs (as "Enter a valid URL.").
@@ -34,6 +35,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
 # DRF refuses longer strings before trying to read them as a number.
 INTEGER_MAX_STRING_LENGTH = 1000
+# Absolute URLs the description promises to accept: a part of what Django's URLValidator
+# accepts, simple enough to generate from (tests/test_openapi.py checks the promise).
+URL_PATTERN = (
+    r"^(https?|ftps?)://([a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?\.){1,4}[a-z]{2,6}"
+    r"(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@-]*)*$"
+)
+IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+TRIMMED = "Surrounding whitespace is trimmed first; a number is taken as its text."
 
 
 class Text(fields.Field):
@@ -74,6 +83,13 @@ class Text(fields.Field):
         if messages:
             raise ValidationError(messages)
         return text
+
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        # Text rules apply to strings only: a number is its text, which is never blank.
+        pattern = NO_NUL_PATTERN if self.allow_blank else not_blank_pattern()
+        rules = {"type": ["string", "number"], "maxLength": self.max_length, "pattern": pattern}
+        return rules, [TRIMMED, "No NUL or lone surrogate characters."]
 
 
 class DjangoURL(validate.URL):
@@ -126,6 +142,16 @@ class URLText(Text):
         if value != "":  # blank means "no URL", as the original's blank=True
             super()._validate(value)
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        url = {"pattern": URL_PATTERN, "maxLength": URL_MAX_LENGTH}
+        return {"type": "string", "anyOf": [{"maxLength": 0}, url]}, [
+            "Empty, or an absolute `http`, `https`, `ftp` or `ftps` URL with a host, up to"
+            f" {URL_MAX_LENGTH} characters, as Django's URLValidator accepts (the pattern"
+            " is a part of those: hosts of letters, digits and hyphens, a path). Surrounding"
+            " whitespace is trimmed first."
+        ]
+
 
 class Integer(fields.Field):
     """DRF's IntegerField: "12", 12.0 and " 12 " are 12; "1.5" and true are not integers."""
@@ -155,6 +181,18 @@ class Integer(fields.Field):
         if number < self.min_value:
             raise self.make_error("min_value", min_value=self.min_value)
         return number
+
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of this field's rules."""
+        rules = {"type": "integer", "minimum": self.min_value, "maximum": self.max_value}
+        if self.max_value > INT32_MAX:
+            rules["format"] = "int64"
+        elif self.min_value >= INT32_MIN:
+            rules["format"] = "int32"
+        return rules, [
+            'Also read from text, as DRF: `"12"`, `" 12 "`, `"12.0"`; a number written with an'
+            " exponent (`1e16`) is not an integer here."
+        ]
 
 
 class ImageUpload(fields.Field):
@@ -188,6 +226,14 @@ class ImageUpload(fields.Field):
         except media.ImageRejected:
             raise self.make_error("invalid_image") from None
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words): a file part of one of the image types."""
+        return {"type": "string", "format": "binary"}, [
+            "A JPEG, PNG, WebP or GIF file, at most IMAGE_MAX_BYTES"
+            f" ({media.human_readable_size(config['IMAGE_MAX_BYTES'])}) and IMAGE_MAX_PIXELS"
+            f" ({config['IMAGE_MAX_PIXELS']:,} pixels). An empty part removes the image."
+        ]
+
 
 def upload_name(filename):
     """Return the file name a browser gave, without any folder (old browsers send a path)."""
@@ -211,12 +257,23 @@ class LinkIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = Text(required=True, max_length=NAME_MAX_LENGTH)
-    url = URLText(allow_none=True, load_default=None)
-    description = Text(
-        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, allow_none=True, load_default=None
+    name = Text(required=True, max_length=NAME_MAX_LENGTH, metadata={"examples": ["GitHub"]})
+    url = URLText(
+        allow_none=True, load_default=None, metadata={"examples": ["https://github.com/alice"]}
     )
-    order = Integer(min_value=INT32_MIN, max_value=INT32_MAX, load_default=0)
+    description = Text(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        allow_blank=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"examples": ["Where my code lives."]},
+    )
+    order = Integer(
+        min_value=INT32_MIN,
+        max_value=INT32_MAX,
+        load_default=0,
+        metadata={"description": "The link's position: the default ordering's first key."},
+    )
     image = ImageUpload(allow_none=True)
 
 
@@ -247,6 +304,9 @@ class MoveIn(Schema):
         validate=validate.OneOf(("first", "last"), error='"{input}" is not a valid choice.'),
         error_messages={"null": "This field may not be null.", "invalid": "Not a valid string."},
     )
+
+    # one_place's rule, as JSON Schema: exactly one of the three.
+    JSON_SCHEMA = {"oneOf": [{"required": [name]} for name in ("before", "after", "to")]}  # noqa: RUF012
 
     @validates_schema
     def one_place(self, data, **kwargs):

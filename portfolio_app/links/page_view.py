@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..i18n.display import digits, moment_label, moment_title, number
 from ..i18n.jalali import jalali_page
 from ..i18n.messages import translate_all
+from .args import LinkListArgs
 
 PAGE_SIZES = (10, 25, 50, 100)
 SORTABLE_COLUMNS = (
@@ -20,26 +21,26 @@ SORTABLE_COLUMNS = (
     ("created_at", _l("Created")),
     ("updated_at", _l("Updated")),
 )
-CHOICE_FILTERS = (
-    ("has_image", _l("Image")),
-    ("has_url", _l("URL")),
-    ("has_description", _l("Description")),
-)
-TEXT_FILTERS = (
-    ("id_min", _l("ID from"), "numeric", _l("e.g. 100")),
-    ("id_max", _l("ID to"), "numeric", _l("e.g. 200")),
-    ("created_from", _l("Created from"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
-    ("created_to", _l("Created to"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
-    ("updated_from", _l("Updated from"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
-    ("updated_to", _l("Updated to"), "text", _l("YYYY-MM-DD or YYYY-MM-DDThh:mm")),
-)
-DATE_FILTERS = (("created_date", _l("Created on")), ("updated_date", _l("Updated on")))
+# Each parameter's control (label, hint, group) is declared with its field in args.py.
+CONTROLS = {
+    name: field.metadata
+    for name, field in LinkListArgs().fields.items()
+    if "control" in field.metadata
+}
+
+
+def _group(control):
+    return tuple(name for name, declared in CONTROLS.items() if declared["control"] == control)
+
+
+CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS = _group("choice"), _group("range"), _group("date")
 # Every date filter is the same kind of control: a text field (one hint, one way to type).
 DATE_HINT = _l("YYYY-MM-DD")
 # On a page that reads dates in Jalali (Persian), the date filters take a Jalali day.
 JALALI_HINT = _l("A Jalali day, e.g. 1403/05/01")
+ORDERING_HINT = _l("e.g. -created_at,name")
 SAFE_SCHEMES = ("http://", "https://")
-MORE_FILTERS = [name for name, *_ in DATE_FILTERS + TEXT_FILTERS]
+MORE_FILTERS = [*DATE_FILTERS, *TEXT_FILTERS]
 
 
 @dataclass(frozen=True)
@@ -148,14 +149,10 @@ def download_urls(params):
     return {name: query_url(kept, format=name) for name in ("csv", "jsonl")}
 
 
-FIELD_NAMES = {"search", "limit", "ordering", "offset"} | {
-    name for group in (CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS) for name, *_ in group
-}
-
-
+FIELD_NAMES = set(CONTROLS)
 # What the page reads from its URL; anything else is ignored (as the API ignores it).
 KNOWN_PARAMS = FIELD_NAMES | {"format"}
-FILTER_NAMES = FIELD_NAMES - {"limit", "offset"}
+FILTER_NAMES = FIELD_NAMES - {"limit", "offset", "ordering"}
 KEEP_EMPTY = frozenset({"cursor"})
 
 
@@ -182,36 +179,38 @@ def clean_list_url():
 def filter_fields(params, errors):
     """Return the filter controls, each with its current value and messages."""
 
-    def field(name, label, **extra):
-        return Field(name, label, params.get(name, ""), errors.get(name, []), **extra)
+    def field(name, kind="text", hint=None):
+        declared = CONTROLS[name]
+        return Field(
+            name,
+            declared["label"],
+            params.get(name, ""),
+            errors.get(name, []),
+            kind=kind,
+            hint=declared.get("hint", "") if hint is None else hint,
+            inputmode=declared.get("inputmode", ""),
+        )
 
+    jalali = jalali_page()
     # Every date field is text (a date picker is Gregorian, and one kind is one way to type);
     # on a Jalali page it takes a Jalali day.
-    date_kind, date_hint = ("text", JALALI_HINT) if jalali_page() else ("text", DATE_HINT)
-    jalali = jalali_page()
+    date_kind, date_hint = ("text", JALALI_HINT) if jalali else ("text", DATE_HINT)
+
+    def range_hint(name):
+        # On a Jalali page a date/time bound also says what it means in Jalali.
+        hint = CONTROLS[name].get("hint", "")
+        if jalali and name not in ("id_min", "id_max"):
+            return _range_hint(hint, params.get(name, ""))
+        return hint
 
     return {
-        "search": field("search", _l("Search"), kind="search", hint=_l("Name, URL or ID")),
-        "choices": [field(name, label, kind="choice") for name, label in CHOICE_FILTERS],
-        "dates": [
-            field(name, label, kind=date_kind, hint=date_hint) for name, label in DATE_FILTERS
-        ],
-        "ranges": [
-            field(
-                name,
-                label,
-                inputmode=mode,
-                hint=(
-                    _range_hint(hint, params.get(name, ""))
-                    if jalali and name not in ("id_min", "id_max")
-                    else hint
-                ),
-            )
-            for name, label, mode, hint in TEXT_FILTERS
-        ],
-        "limit": field("limit", _l("Rows per page"), kind="choice"),
-        "ordering": field("ordering", _l("Ordering"), hint=_l("e.g. -created_at,name")),
-        "offset": field("offset", _l("Offset")),
+        "search": field("search", kind="search"),
+        "choices": [field(name, kind="choice") for name in CHOICE_FILTERS],
+        "dates": [field(name, kind=date_kind, hint=date_hint) for name in DATE_FILTERS],
+        "ranges": [field(name, hint=range_hint(name)) for name in TEXT_FILTERS],
+        "limit": field("limit", kind="choice"),
+        "ordering": field("ordering", hint=CONTROLS["ordering"].get("hint") or ORDERING_HINT),
+        "offset": field("offset"),
     }
 
 

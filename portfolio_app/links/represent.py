@@ -103,9 +103,12 @@ def represent_export(portfolio, query, args, export_format):
 
 
 def represent_link(link, status=200, headers=None):
-    """Answer with one link as JSON, with its strong ETag (304 if the client has it)."""
+    """Answer with one link as JSON, with its strong ETag (a read: 304 if the client has it)."""
     response = jsonify(dump_link(link, request.host_url))
     response.status_code = status
     response.headers.update(headers or {})
     response.set_etag(link_etag(link))
-    return response.make_conditional(request) if status == 200 else response
+    # Only a read is conditional on If-None-Match: a write has been done, and says so (not a
+    # 412 for a change that was made).
+    read = status == 200 and request.method in ("GET", "HEAD")
+    return response.make_conditional(request) if read else response

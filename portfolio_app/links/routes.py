@@ -37,6 +37,8 @@ MOVE_METHODS = ("POST", "OPTIONS")
 ALLOWED = {"list_links": LIST_METHODS, "link_detail": DETAIL_METHODS, "move_link": MOVE_METHODS}
 # Routed to the views so that other methods are refused after the auth checks, as DRF does.
 ROUTED_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
+# What one link's URLs render: JSON, and the JSON or the error pages a browser is shown.
+LINK_FORMATS = ("json", "html")
 ENDPOINT_HEADERS = {"Vary": "Accept, Authorization, Cookie", "Cache-Control": "private"}
 
 LIST = "/portfolios/<int64:portfolio_id>/links/"
@@ -115,7 +117,7 @@ WRITES = {
 @bp.route(DETAIL, methods=ROUTED_METHODS, strict_slashes=False)
 @limit_failed_authentication
 @slash_required
-@negotiated("json", "html")
+@negotiated(*LINK_FORMATS)
 @token_auth.login_required(role=LINKS_ROLE)
 @allowed_methods(DETAIL_METHODS, "Portfolio Link Instance")
 @with_portfolio
@@ -130,7 +132,7 @@ def link_detail(portfolio, link):
 @bp.route(DETAIL + "move/", methods=ROUTED_METHODS, strict_slashes=False)
 @limit_failed_authentication
 @slash_required
-@negotiated("json", "html")
+@negotiated(*LINK_FORMATS)
 @token_auth.login_required(role=LINKS_ROLE)
 @allowed_methods(MOVE_METHODS, "Portfolio Link Move")
 @with_portfolio

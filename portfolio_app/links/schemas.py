@@ -1,4 +1,8 @@
-"""Dump-only schemas for links and their image data, in the field order of SPEC section 4."""
+"""Dump-only schemas for links and their image data, in the field order of SPEC section 4.
+
+What a field's marshmallow type leaves unsaid is in its metadata (JSON Schema keys), or for
+the project's own field types in json_schema(); the OpenAPI description reads both.
+"""
 
 import hashlib
 from datetime import UTC
@@ -22,6 +26,15 @@ class Timestamp(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         return timestamp_text(value)
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of what this field writes."""
+        return {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$",
+            "description": "UTC, always six fractional digits and `Z`.",
+        }, []
+
 
 class MediaURL(fields.Field):
     """The absolute URL of a stored file; its prefix comes from the dump's context."""
@@ -29,33 +42,51 @@ class MediaURL(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         return prefixed_media_url(Context.get()["media_prefix"], value)
 
+    def json_schema(self, config):
+        """Return (JSON Schema keys, notes in words) of what this field writes."""
+        return {"type": "string", "format": "uri", "description": "The file's absolute URL."}, []
+
 
 class ObjectSchema(Schema):
     """A schema of ORM objects: each field is an attribute, read with getattr."""
 
     def get_attribute(self, obj, attr, default):
-        # marshmallow's default also reads dict keys and dotted paths, at a cost that is
-        # a fifth of a page's dump; these objects have neither.
+        # marshmallow's default also reads dict keys and dotted paths, at a cost measured
+        # in docs/performance.md; these objects have neither.
         return getattr(obj, attr, default)
 
 
 class ThumbnailSchema(ObjectSchema):
     id = fields.Integer()
     f = MediaURL(attribute="file")
-    size = fields.Integer()
+    size = fields.Integer(
+        metadata={"description": "The edge in pixels.", "enum": [64, 128, 512, 1080]}
+    )
 
 
 class ImageSchema(ObjectSchema):
     id = fields.Integer()
     type = fields.Constant("image")
-    name = fields.String()
-    size = fields.Integer()
-    human_readable_size = fields.Function(lambda image: human_readable_size(image.size))
+    name = fields.String(metadata={"description": "The original file name as uploaded."})
+    size = fields.Integer(metadata={"description": "Bytes of the stored original.", "minimum": 0})
+    human_readable_size = fields.Function(
+        lambda image: human_readable_size(image.size),
+        metadata={
+            "type": "string",
+            "pattern": r"^([0-9]{1,4} B|[0-9]+\.[0-9]{2} (KB|MB|GB|TB))$",
+            "description": "1024-based, two decimals (`789.80 KB`); under 1 KB `512 B`.",
+        },
+    )
     f = MediaURL(attribute="file")
     width = fields.Integer()
     height = fields.Integer()
-    mode = fields.String()
-    thumbnails = fields.List(fields.Nested(ThumbnailSchema))
+    mode = fields.String(
+        metadata={"description": "Pillow mode of the original: RGB, RGBA, CMYK, L, P ..."}
+    )
+    thumbnails = fields.List(
+        fields.Nested(ThumbnailSchema),
+        metadata={"description": "Edges 64, 128, 512, 1080.", "minItems": 4, "maxItems": 4},
+    )
 
 
 class LinkSchema(ObjectSchema):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from .. import media
+from .. import media, metrics
 from ..extensions import db
 from ..models import Image, Link, Portfolio, utcnow
 from . import audit, positions
@@ -89,6 +89,7 @@ def create_link(portfolio_id, data, actor):
     db.session.add(link)
     db.session.flush()
     audit.record(actor, "create", portfolio_id, link.id, after=audit.state_of(link))
+    metrics.record_link_write("created")
     return link
 
 
@@ -105,6 +106,7 @@ def update_link(link, data, actor):
     audit.record(
         actor, "update", link.portfolio_id, link.id, before=before, after=audit.state_of(link)
     )
+    metrics.record_link_write("updated")
     return link
 
 
@@ -117,6 +119,7 @@ def move_link(link, actor, *, before=None, after=None, to=None):
     audit.record(
         actor, "move", link.portfolio_id, link.id, before=state, after=audit.state_of(link)
     )
+    metrics.record_link_write("moved")
     return link
 
 
@@ -125,6 +128,7 @@ def delete_link(link, actor):
     audit.record(actor, "delete", link.portfolio_id, link.id, before=audit.state_of(link))
     db.session.delete(link)
     db.session.flush()
+    metrics.record_link_write("deleted")
 
 
 def restore_link(entry, actor):
@@ -143,6 +147,7 @@ def restore_link(entry, actor):
     db.session.add(link)
     db.session.flush()
     audit.record(actor, "restore", link.portfolio_id, link.id, after=audit.state_of(link))
+    metrics.record_link_write("restored")
     return link
 
 
@@ -164,6 +169,7 @@ def delete_portfolio(portfolio_id, actor):
         db.session.execute(delete(Link).where(Link.id.in_([row.id for row in links])))
         deleted += len(links)
     db.session.execute(delete(Portfolio).where(Portfolio.id == portfolio_id))
+    metrics.record_link_write("deleted", deleted)
     return deleted
 
 

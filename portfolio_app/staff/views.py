@@ -20,7 +20,7 @@ from ..links.args import LinkListArgs
 from ..links.audit import Actor
 from ..links.neighbours import neighbour_id
 from ..links.schemas import link_etag
-from ..media import media_url
+from ..media import media_url_prefix, prefixed_media_url
 from ..models import ID_MAX, Image, Link, Portfolio
 from .forms import LinkForm, read_link_form
 from .guard import guard_staff_request, list_path, requested_return
@@ -141,7 +141,8 @@ def _thumbnail(link):
         return None
     # The 128 px thumbnail: shown at 64 px, sharp on high-density screens.
     sizes = {thumbnail.size: thumbnail.file for thumbnail in link.image.thumbnails}
-    return media_url(sizes.get(PREVIEW_SIZE) or link.image.thumbnails[0].file, request.host_url)
+    stored = sizes.get(PREVIEW_SIZE) or link.image.thumbnails[0].file
+    return prefixed_media_url(media_url_prefix(request.host_url), stored)
 
 
 @bp.route(LINK + "delete", methods=["GET", "POST"])
