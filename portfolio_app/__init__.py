@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     metrics,
     models,
     security,
+    staff,
 )
 from .config import load_config
 from .extensions import csrf, db, limiter, migrate
@@ -37,6 +38,7 @@ def create_app(config=None):
     app.register_blueprint(links.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(health.bp)
     metrics.register(app)
     media.register(app)
@@ -66,6 +68,8 @@ def register_extensions(app):
     csrf.init_app(app)
     # The API changes nothing and authenticates by token or a SameSite session: no forms.
     csrf.exempt(links.bp)
+    # The staff pages check the token themselves, after raising the body limit for uploads.
+    csrf.exempt(staff.bp)
     limiter.init_app(app)
     _check_limits_once(app)
     # Flask-Babel with the language and time zone selectors, the switch, the filters.

@@ -3,6 +3,7 @@
 import logging
 import math
 import time
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
@@ -84,20 +85,31 @@ def handle_http_error(error):
         body, headers = {"detail": _detail_of(error)}, {}
     if isinstance(error, MethodNotAllowed):
         headers.setdefault("Allow", ", ".join(error.valid_methods or ()))
-    response = make_response(render_error(body, error.code), error.code)
+    retry_after = headers.get("Retry-After")
+    response = make_response(render_error(body, error.code, retry_after), error.code)
     response.headers.update(headers)
     return response
 
 
-def render_error(body, status):
-    """Render an error body in the format the client asked for."""
+def render_error(body, status, retry_after=None):
+    """Render an error body in the format the client asked for (a page says when to retry)."""
     shown = error_format()
     if shown == "html":
         title = HTTP_STATUS_CODES.get(status, "Error")
-        return render_template("error.html", status=status, title=title, body=body)
+        retry = retry_time(retry_after)
+        return render_template("error.html", status=status, title=title, body=body, retry=retry)
     if shown == "embed":
         return render_template("embed/error.html", status=status, body=body)
     return jsonify(body)
+
+
+def retry_time(retry_after):
+    """Return (seconds, the UTC time HH:MM:SS) of a Retry-After in seconds, or None."""
+    if not retry_after or not str(retry_after).isdigit():
+        return None
+    seconds = int(retry_after)
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    return {"seconds": seconds, "minutes": math.ceil(seconds / 60), "at": at.strftime("%H:%M:%S")}
 
 
 def handle_unexpected_error(error):

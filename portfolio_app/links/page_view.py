@@ -34,8 +34,11 @@ def _group(control):
 
 
 CHOICE_FILTERS, TEXT_FILTERS, DATE_FILTERS = _group("choice"), _group("range"), _group("date")
+# Every date filter is the same kind of control: a text field (one hint, one way to type).
+DATE_HINT = _l("YYYY-MM-DD")
 # On a page that reads dates in Jalali (Persian), the date filters take a Jalali day.
 JALALI_HINT = _l("A Jalali day, e.g. 1403/05/01")
+ORDERING_HINT = _l("e.g. -created_at,name")
 SAFE_SCHEMES = ("http://", "https://")
 MORE_FILTERS = [*DATE_FILTERS, *TEXT_FILTERS]
 
@@ -115,6 +118,10 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
         "fields": filter_fields(params, errors),
         # Open when any date or id filter is in use or wrong, so nothing set is hidden.
         "more_filters_open": any(params.get(name) or errors.get(name) for name in MORE_FILTERS),
+        # The whole panel folds away on a phone, unless a message in it needs reading.
+        "filters_open": bool(errors),
+        "active_filters": sum(1 for name in params if name in FILTER_NAMES),
+        "ignored": ignored_params(),
         "general_errors": [m for k, v in errors.items() if k not in FIELD_NAMES for m in v],
         "ordering": params.get("ordering", ""),
         "format_param": params.get("format"),
@@ -123,6 +130,10 @@ def staff_page(portfolio, page=None, dumped_links=(), errors=None):
         "reset_url": query_url({"format": params["format"]} if "format" in params else {}),
         "rows": link_rows(dumped_links),
         "page": page,
+        # Staff actions come back to this very list (filters, page) and say what they did.
+        "back": request.full_path.rstrip("?"),
+        # Move up/down only where the list is in the order moves change.
+        "movable": "ordering" not in params,
     }
     if page is not None:
         context |= {
@@ -144,6 +155,30 @@ def download_urls(params):
 
 
 FIELD_NAMES = set(CONTROLS)
+# What the page reads from its URL; anything else is ignored (as the API ignores it).
+KNOWN_PARAMS = FIELD_NAMES | {"format"}
+FILTER_NAMES = FIELD_NAMES - {"limit", "offset", "ordering"}
+KEEP_EMPTY = frozenset({"cursor"})
+
+
+def ignored_params():
+    """Return the names in this URL the page does not read (a misspelled filter, say)."""
+    return [name for name in dict.fromkeys(request.args) if name not in KNOWN_PARAMS]
+
+
+def clean_list_url():
+    """Return this list's URL without its empty parameters, or None if it has none.
+
+    A browser submits every field of the filter form, empty or not; an empty value means
+    "not given" (SPEC 2), so the page redirects to the URL that says only what is set.
+    """
+    # An empty cursor is no form field: it asks the API for cursor paging, and stays.
+    pairs = request.args.items(multi=True)
+    unset = {key for key, values in request.args.lists() if values[-1] == ""} - KEEP_EMPTY
+    kept = [(k, v) for k, v in pairs if k not in unset and (v != "" or k in KEEP_EMPTY)]
+    if len(kept) == len(list(request.args.items(multi=True))):
+        return None
+    return request.path + ("?" + urlencode(kept) if kept else "")
 
 
 def filter_fields(params, errors):
@@ -162,8 +197,9 @@ def filter_fields(params, errors):
         )
 
     jalali = jalali_page()
-    # A date field takes a Jalali day on a Jalali page, typed as text: a date picker is Gregorian.
-    date_kind, date_hint = ("text", JALALI_HINT) if jalali else ("date", None)
+    # Every date field is text (a date picker is Gregorian, and one kind is one way to type);
+    # on a Jalali page it takes a Jalali day.
+    date_kind, date_hint = ("text", JALALI_HINT) if jalali else ("text", DATE_HINT)
 
     def range_hint(name):
         # On a Jalali page a date/time bound also says what it means in Jalali.
@@ -178,7 +214,7 @@ def filter_fields(params, errors):
         "dates": [field(name, kind=date_kind, hint=date_hint) for name in DATE_FILTERS],
         "ranges": [field(name, hint=range_hint(name)) for name in TEXT_FILTERS],
         "limit": field("limit", kind="choice"),
-        "ordering": field("ordering"),
+        "ordering": field("ordering", hint=CONTROLS["ordering"].get("hint") or ORDERING_HINT),
         "offset": field("offset"),
     }
 

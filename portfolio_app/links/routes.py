@@ -23,7 +23,7 @@ from .checks import (
     with_portfolio,
 )
 from .inputs import PUT_KEEPS, LinkIn, MoveIn
-from .page_view import current_params, staff_page
+from .page_view import clean_list_url, current_params, staff_page
 from .plan import paginate, read_cursor_page
 from .query import build_links_query
 from .represent import REPRESENTATIONS, represent_cursor_page, represent_export, represent_link
@@ -93,6 +93,8 @@ def list_links(portfolio):
     """List a portfolio's links (GET), or add one (POST)."""
     if request.method == "POST":
         return create_link(portfolio)
+    if g.representation == "html" and (clean := clean_list_url()) is not None:
+        return redirect(clean, 303)  # the filter form's empty fields leave the URL
     if g.representation == "html" and jalali.jalali_page() and (redirected := jalali_to_iso()):
         return redirected
     args = parser.parse(LinkListArgs(), location="query")

@@ -32,7 +32,7 @@ def tab(page, times=1):
     return page.evaluate(FOCUSED)
 
 
-def tab_to(page, key, limit=80):
+def tab_to(page, key, limit=150):
     """Press Tab until the element named key has focus; return how many presses it took."""
     for presses in range(1, limit + 1):
         if tab(page)["key"] == key:
@@ -48,7 +48,7 @@ def test_tab_order_reaches_every_control_in_reading_order(page, seed):
     focused = []
     while not focused or focused[-1]["key"] != "page:Next":
         focused.append(tab(page))
-        assert len(focused) < 80, [f["key"] for f in focused]
+        assert len(focused) < 150, [f["key"] for f in focused]  # rows have 5 controls each
 
     keys = [f["key"] for f in focused]
     assert keys[0] == "skip"

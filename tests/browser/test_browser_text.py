@@ -62,7 +62,7 @@ def test_hostile_link_with_an_https_url_opens_only_that_url(page, seed):
     outside = "https://example.com/%22onmouseover=%22window.__xss=1;alert(1)"
     page.context.route("https://example.com/**", lambda route: route.fulfill(body="outside"))
     page.goto(links_path(seed.hostile_id, "search=quoted"))
-    link = page.get_by_role("link", name="quoted https URL")
+    link = page.get_by_role("link", name="quoted https URL", exact=True)  # not "Edit ..."
     assert link.evaluate("(a) => a.getAttributeNames()") == ["href", "rel"]
     link.hover()
     with page.expect_navigation():
