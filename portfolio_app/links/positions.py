@@ -11,7 +11,7 @@ read on the default-ordering index, a few rows at a time.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from ..extensions import db
 from ..models import Link
@@ -22,6 +22,8 @@ GAP = 1 << 16
 # A window is spread when each of its links gets at least this much room; else it grows.
 MIN_STEP = 16
 FIRST_WINDOW = 8
+# Beyond this many links a side, the run is long: see _spread_to_ends.
+MAX_WINDOW = 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = (Link.id, Link.order, Link.created_at)
 
@@ -100,9 +102,9 @@ def _fits(place, preceding, following):
 
 
 def _spread(link, moved, preceding, following):
-    """Renumber the smallest window around the place that has room, the moved link in it."""
+    """Renumber the links next to the place so that it has room; return how many changed."""
     size = FIRST_WINDOW
-    while True:
+    while size <= MAX_WINDOW:
         left = [preceding, *_neighbours(link.portfolio_id, preceding, size, moved.id, False)]
         right = [following, *_neighbours(link.portfolio_id, following, size, moved.id, True)]
         left = [place for place in left if place is not None]
@@ -112,20 +114,114 @@ def _spread(link, moved, preceding, following):
         high = right.pop().order if len(right) > size else INT32_MAX + 1
         window = [*reversed(left), moved, *right]
         step = (high - low) // (len(window) + 1)
-        at_both_ends = low < INT32_MIN and high > INT32_MAX
-        if step >= MIN_STEP or (at_both_ends and step >= 1):
-            break
+        if step >= MIN_STEP or (low < INT32_MIN and high > INT32_MAX and step >= 1):
+            return _renumber_window(link, moved, window, low, step)
         size *= 2
-    changes = []
+    # A long run of equal (or packed) values: no window of neighbours has room short of an
+    # end of the portfolio, so one side of the place is spread, up to that end, over every
+    # value left on that side, in one statement per side.
+    return _spread_to_ends(link, moved, preceding, following)
+
+
+def _renumber_window(link, moved, window, low, step):
+    """Give the window's links evenly spaced orders above low, in one statement."""
+    changes = {}
     for index, place in enumerate(window, start=1):
         order = low + step * index
         if place.id == moved.id:
             link.order = order
         elif order != place.order:
-            changes.append({"link_id": place.id, "new_order": order})
+            changes[place.id] = order
     if changes:
-        db.session.execute(_RENUMBER, changes)
+        table = Link.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id.in_(list(changes)))
+            .values({"order": case(changes, value=table.c.id), "updated_at": table.c.updated_at})
+        )
     return len(changes)
+
+
+def _spread_to_ends(link, moved, preceding, following):
+    """Spread the shorter side of the place over the values up to its end of the portfolio."""
+    portfolio_id = link.portfolio_id
+    before = _count_side(portfolio_id, preceding, moved.id, forward=False)
+    after = _count_side(portfolio_id, following, moved.id, forward=True)
+    floor, ceiling = INT32_MIN - 1, INT32_MAX + 1
+    low = preceding.order if preceding else floor
+    high = following.order if following else ceiling
+    # Each side alone: the moved link and that side's links share the values up to its end.
+    left_step = (high - floor) // (before + 2)
+    right_step = (ceiling - low) // (after + 2)
+    sides = sorted(
+        [(before, left_step, False), (after, right_step, True)],
+        key=lambda side: (side[1] < MIN_STEP, side[0]),
+    )
+    count, step, forward = sides[0]
+    if step >= 1:
+        if forward:
+            link.order = low + step
+            _renumber_side(portfolio_id, following, moved.id, True, low + 2 * step, step)
+        else:
+            link.order = high - step
+            _renumber_side(portfolio_id, preceding, moved.id, False, high - 2 * step, step)
+        return count
+    # No room on either side alone (values crowd both ends): spread the whole portfolio.
+    step = (ceiling - floor) // (before + after + 2)
+    link.order = floor + step * (before + 1)
+    _renumber_side(portfolio_id, preceding, moved.id, False, link.order - step, step)
+    _renumber_side(portfolio_id, following, moved.id, True, link.order + step, step)
+    return before + after
+
+
+def _side(portfolio_id, anchor, excluded_id, forward):
+    """Return the condition for the anchor and every link beyond it on one side."""
+    table = Link.__table__
+    c = table.c
+    order, created, link_id = anchor.order, anchor.created_at, anchor.id
+    if forward:  # at or after the anchor in the default ordering
+        beyond = (c.order > order) | (
+            (c.order == order)
+            & ((c.created_at < created) | ((c.created_at == created) & (c.id <= link_id)))
+        )
+    else:
+        beyond = (c.order < order) | (
+            (c.order == order)
+            & ((c.created_at > created) | ((c.created_at == created) & (c.id >= link_id)))
+        )
+    return (c.portfolio_id == portfolio_id) & (c.id != excluded_id) & beyond
+
+
+def _count_side(portfolio_id, anchor, excluded_id, forward):
+    """Return how many links stand at the anchor or beyond it on one side (0 if no anchor)."""
+    if anchor is None:
+        return 0
+    condition = _side(portfolio_id, anchor, excluded_id, forward)
+    return db.session.scalar(select(func.count()).select_from(Link.__table__).where(condition))
+
+
+def _renumber_side(portfolio_id, anchor, excluded_id, forward, first, step):
+    """Number the anchor first, then each link beyond it step further out, in one UPDATE."""
+    if anchor is None:
+        return
+    table = Link.__table__
+    c = table.c
+    if forward:
+        nearest_first = (c.order, c.created_at.desc(), c.id.desc())
+    else:
+        nearest_first = (c.order.desc(), c.created_at, c.id)
+    numbered = (
+        select(c.id, func.row_number().over(order_by=nearest_first).label("place"))
+        .where(_side(portfolio_id, anchor, excluded_id, forward))
+        .subquery()
+    )
+    offset = (numbered.c.place - 1) * (step if forward else -step)
+    # Renumbered links keep their updated_at: only the moved link changed (SPEC 8).
+    db.session.execute(
+        update(table)
+        .where(c.id == numbered.c.id)
+        .values({"order": first + offset, "updated_at": c.updated_at})
+    )
 
 
 def _neighbours(portfolio_id, anchor, limit, excluded_id, forward):
@@ -207,9 +303,3 @@ _ORDERED = select(*_COLUMNS).where(
 )
 _FIRST = _ORDERED.order_by(Link.order, Link.created_at.desc(), Link.id.desc()).limit(1)
 _LAST = _ORDERED.order_by(Link.order.desc(), Link.created_at, Link.id).limit(1)
-# Renumbered links keep their updated_at: only the moved link changed (SPEC 8).
-_RENUMBER = (
-    update(Link.__table__)
-    .where(Link.__table__.c.id == bindparam("link_id"))
-    .values({"order": bindparam("new_order"), "updated_at": Link.__table__.c.updated_at})
-)
