@@ -143,39 +143,63 @@ def _renumber_window(link, moved, window, low, step):
 
 
 def _spread_to_ends(link, moved, preceding, following):
-    """Spread the shorter side of the place over the values up to its end of the portfolio."""
-    portfolio_id = link.portfolio_id
-    before = _count_side(portfolio_id, preceding, moved.id, forward=False)
-    after = _count_side(portfolio_id, following, moved.id, forward=True)
+    """Spread the shorter side of the place over the values its end leaves; return the count.
+
+    A side is first the rest of its run of equal values (bounded by the next value beyond
+    it), so that links spread by an earlier move are left alone; failing room there, the
+    whole side up to its end of the portfolio; failing that, the whole portfolio.
+    """
+    portfolio_id, excluded = link.portfolio_id, moved.id
     floor, ceiling = INT32_MIN - 1, INT32_MAX + 1
     low = preceding.order if preceding else floor
     high = following.order if following else ceiling
-    # Each side alone: the moved link and that side's links share the values up to its end.
-    left_step = (high - floor) // (before + 2)
-    right_step = (ceiling - low) // (after + 2)
-    sides = sorted(
-        [(before, left_step, False), (after, right_step, True)],
-        key=lambda side: (side[1] < MIN_STEP, side[0]),
-    )
-    count, step, forward = sides[0]
-    if step >= 1:
-        if forward:
-            link.order = low + step
-            _renumber_side(portfolio_id, following, moved.id, True, low + 2 * step, step)
-        else:
-            link.order = high - step
-            _renumber_side(portfolio_id, preceding, moved.id, False, high - 2 * step, step)
-        return count
+    sides = []
+    for whole in (False, True):
+        # Each side alone: the moved link and that side's links share the values up to
+        # the bound beyond it.
+        if preceding is not None:
+            before = _count_side(portfolio_id, preceding, excluded, False, whole)
+            bound = floor if whole else _beyond_run(portfolio_id, preceding, excluded, False)
+            sides.append(((high - bound) // (before + 2), before, False, whole))
+        if following is not None:
+            after = _count_side(portfolio_id, following, excluded, True, whole)
+            bound = ceiling if whole else _beyond_run(portfolio_id, following, excluded, True)
+            sides.append(((bound - low) // (after + 2), after, True, whole))
+        roomy = [side for side in sides if side[0] >= MIN_STEP]
+        if roomy:
+            step, count, forward, whole = min(roomy, key=lambda side: side[1])
+            if forward:
+                link.order = low + step
+                _renumber_side(portfolio_id, following, excluded, True, whole, link.order, step)
+            else:
+                link.order = high - step
+                _renumber_side(portfolio_id, preceding, excluded, False, whole, link.order, step)
+            return count
     # No room on either side alone (values crowd both ends): spread the whole portfolio.
+    before = _count_side(portfolio_id, preceding, excluded, False, True)
+    after = _count_side(portfolio_id, following, excluded, True, True)
     step = (ceiling - floor) // (before + after + 2)
     link.order = floor + step * (before + 1)
-    _renumber_side(portfolio_id, preceding, moved.id, False, link.order - step, step)
-    _renumber_side(portfolio_id, following, moved.id, True, link.order + step, step)
+    _renumber_side(portfolio_id, preceding, excluded, False, True, link.order, step)
+    _renumber_side(portfolio_id, following, excluded, True, True, link.order, step)
     return before + after
 
 
-def _side(portfolio_id, anchor, excluded_id, forward):
-    """Return the condition for the anchor and every link beyond it on one side."""
+def _beyond_run(portfolio_id, anchor, excluded_id, forward):
+    """Return the nearest order value beyond the anchor's run of equal values, or the end."""
+    c = Link.__table__.c
+    if forward:
+        query = select(func.min(c.order)).where(c.order > anchor.order)
+    else:
+        query = select(func.max(c.order)).where(c.order < anchor.order)
+    value = db.session.scalar(query.where(c.portfolio_id == portfolio_id, c.id != excluded_id))
+    if value is None:
+        return INT32_MAX + 1 if forward else INT32_MIN - 1
+    return value
+
+
+def _side(portfolio_id, anchor, excluded_id, forward, whole):
+    """Return the condition for the anchor and the links beyond it (whole: to the end)."""
     table = Link.__table__
     c = table.c
     order, created, link_id = anchor.order, anchor.created_at, anchor.id
@@ -189,19 +213,24 @@ def _side(portfolio_id, anchor, excluded_id, forward):
             (c.order == order)
             & ((c.created_at > created) | ((c.created_at == created) & (c.id >= link_id)))
         )
+    if not whole:  # only the rest of the anchor's run of equal values
+        beyond = beyond & (c.order == order)
     return (c.portfolio_id == portfolio_id) & (c.id != excluded_id) & beyond
 
 
-def _count_side(portfolio_id, anchor, excluded_id, forward):
+def _count_side(portfolio_id, anchor, excluded_id, forward, whole):
     """Return how many links stand at the anchor or beyond it on one side (0 if no anchor)."""
     if anchor is None:
         return 0
-    condition = _side(portfolio_id, anchor, excluded_id, forward)
+    condition = _side(portfolio_id, anchor, excluded_id, forward, whole)
     return db.session.scalar(select(func.count()).select_from(Link.__table__).where(condition))
 
 
-def _renumber_side(portfolio_id, anchor, excluded_id, forward, first, step):
-    """Number the anchor first, then each link beyond it step further out, in one UPDATE."""
+def _renumber_side(portfolio_id, anchor, excluded_id, forward, whole, moved_order, step):
+    """Number the anchor step beyond moved_order, and each link beyond it step further out.
+
+    One UPDATE, whatever the number of links: row_number() over the default ordering.
+    """
     if anchor is None:
         return
     table = Link.__table__
@@ -212,15 +241,15 @@ def _renumber_side(portfolio_id, anchor, excluded_id, forward, first, step):
         nearest_first = (c.order.desc(), c.created_at, c.id)
     numbered = (
         select(c.id, func.row_number().over(order_by=nearest_first).label("place"))
-        .where(_side(portfolio_id, anchor, excluded_id, forward))
+        .where(_side(portfolio_id, anchor, excluded_id, forward, whole))
         .subquery()
     )
-    offset = (numbered.c.place - 1) * (step if forward else -step)
+    offset = numbered.c.place * (step if forward else -step)
     # Renumbered links keep their updated_at: only the moved link changed (SPEC 8).
     db.session.execute(
         update(table)
         .where(c.id == numbered.c.id)
-        .values({"order": first + offset, "updated_at": c.updated_at})
+        .values({"order": moved_order + offset, "updated_at": c.updated_at})
     )
 
 
