@@ -245,3 +245,36 @@ def test_a_move_inside_a_long_run_of_equal_orders_renumbers_its_shorter_side_at_
         assert [i for i in ids if after[i][0] != before[i][0]] == [ids[size // 4 + 1]]
         counts.append(len(counter.statements))
     assert counts[0] == counts[1], counts
+
+
+def test_a_long_run_between_spread_values_is_renumbered_alone(app, writer, portfolio):
+    # 100 links spread below 0 (as an earlier move leaves them), 300 at 0, 100 spread above:
+    # the move renumbers the shorter side of the place within the run of zeros only.
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    orders = [-(10**6) * (n + 1) for n in range(100)] + [0] * 300
+    orders += [10**6 * (n + 1) for n in range(100)]
+    with app.app_context():
+        db.session.add_all(
+            Link(
+                portfolio_id=portfolio.id,
+                name=f"l{n}",
+                order=order,
+                created_at=start + timedelta(seconds=n),
+                updated_at=start,
+            )
+            for n, order in enumerate(orders)
+        )
+        db.session.commit()
+        db.session.remove()
+    listed = ordered(app, portfolio.id)
+    zeros = listed[100:400]
+    link_id, anchor = zeros[200], zeros[70]  # 70 zeros before the place, 229 after
+    before = rows(app, portfolio.id)
+    assert writer.move(link_id, {"before": anchor}).status_code == 200
+    assert ordered(app, portfolio.id) == moved(listed, link_id, "before", anchor)
+    after = rows(app, portfolio.id)
+    renumbered = {i for i in listed if i != link_id and after[i][0] != before[i][0]}
+    assert renumbered == set(zeros[:70])
+    assert all(after[i][1] == before[i][1] for i in listed if i != link_id)
