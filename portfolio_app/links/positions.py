@@ -2,10 +2,11 @@
 
 The default ordering is `order`, then newest first, then the highest id. A link is moved
 by giving it an `order` value between those of its new neighbours. Values keep gaps, so that
-is usually one row; when there is no room (an import leaves every link at 0), a window of
-neighbours around the place is spread out over the values around it, growing until it has
-room, and those links keep their relative positions (and their updated_at). Neighbours are
-read on the default-ordering index, a few rows at a time.
+is usually one row; when there is no room, a window of up to 64 neighbours a side is spread
+out over the values around it. In a long run of equal values (an import leaves many links
+at 0) no window has room: then the shorter side of the place, to the end of the run (or of
+the portfolio), is spread in one set-based UPDATE. Renumbered links keep their relative
+positions and their updated_at. Neighbours are read on the default-ordering index.
 """
 
 from dataclasses import dataclass
