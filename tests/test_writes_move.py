@@ -179,39 +179,102 @@ def test_a_move_leaves_other_portfolios_alone(writer, make_portfolio):
     assert other.listed() == other_ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "positions._spread: a move inside a long run of equal order values (every link at 0,"
-        " as `links import` leaves them) grows its window until one side reaches an end of"
-        " the portfolio and renumbers it with one UPDATE per link: the first move in the"
-        " 95,000-link bench portfolio renumbered 58,558 links in 37 s (docs/performance.md)"
-    ),
-)
-def test_a_move_inside_a_long_run_of_equal_orders_renumbers_few_links(
-    app, writer, portfolio, count_queries
-):
+def zero_run(app, portfolio_id, count):
+    """Add count links all at order 0, as `links import` leaves them; return ids, oldest first."""
     from datetime import UTC, datetime, timedelta
 
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with app.app_context():
         db.session.add_all(
             Link(
-                portfolio_id=portfolio.id,
+                portfolio_id=portfolio_id,
                 name=f"l{n}",
                 order=0,
                 created_at=start + timedelta(seconds=n),
                 updated_at=start,
             )
-            for n in range(2000)
+            for n in range(count)
         )
         db.session.commit()
         ids = db.session.scalars(
-            sa.select(Link.id).where(Link.portfolio_id == portfolio.id).order_by(Link.id)
+            sa.select(Link.id).where(Link.portfolio_id == portfolio_id).order_by(Link.id)
         ).all()
         db.session.remove()
+    return ids
+
+
+def ordered(app, portfolio_id):
+    """Return every id of the portfolio in the default ordering, read from the database."""
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Link.id)
+            .where(Link.portfolio_id == portfolio_id)
+            .order_by(Link.order, Link.created_at.desc(), Link.id.desc())
+        ).all()
+        db.session.remove()
+    return found
+
+
+def test_a_move_inside_a_long_run_of_equal_orders_renumbers_its_shorter_side_at_once(
+    app, writer, make_portfolio, count_queries
+):
+    # Newest first: ids[500] has 1,499 links before it and 500 from it to the end. Only one
+    # side of the place can be renumbered (the run's links on the other keep 0), the
+    # shorter, in a few set-based statements, however long the run.
+    from .writes import Writer
+
+    counts = []
+    for size in (400, 2000):
+        target = Writer(writer.client, writer.key, make_portfolio(f"run{size}").id)
+        ids = zero_run(app, target.portfolio_id, size)
+        listed = ordered(app, target.portfolio_id)
+        link_id, anchor = ids[size // 2], ids[size // 4]
+        before = rows(app, target.portfolio_id)
+        with count_queries() as counter:
+            assert target.move(link_id, {"before": anchor}).status_code == 200
+        after = rows(app, target.portfolio_id)
+        assert ordered(app, target.portfolio_id) == moved(listed, link_id, "before", anchor)
+        renumbered = [i for i in ids if i != link_id and after[i][0] != before[i][0]]
+        assert len(renumbered) == size // 4 + 1, len(renumbered)  # anchor to the oldest
+        assert all(after[i][1] == before[i][1] for i in ids if i != link_id)
+        assert after[link_id][1] != before[link_id][1]
+        # Room was left: the next move between the same two links changes one row.
+        before = after
+        assert target.move(ids[size // 4 + 1], {"after": link_id}).status_code == 200
+        after = rows(app, target.portfolio_id)
+        assert [i for i in ids if after[i][0] != before[i][0]] == [ids[size // 4 + 1]]
+        counts.append(len(counter.statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_a_long_run_between_spread_values_is_renumbered_alone(app, writer, portfolio):
+    # 100 links spread below 0 (as an earlier move leaves them), 300 at 0, 100 spread above:
+    # the move renumbers the shorter side of the place within the run of zeros only.
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    orders = [-(10**6) * (n + 1) for n in range(100)] + [0] * 300
+    orders += [10**6 * (n + 1) for n in range(100)]
+    with app.app_context():
+        db.session.add_all(
+            Link(
+                portfolio_id=portfolio.id,
+                name=f"l{n}",
+                order=order,
+                created_at=start + timedelta(seconds=n),
+                updated_at=start,
+            )
+            for n, order in enumerate(orders)
+        )
+        db.session.commit()
+        db.session.remove()
+    listed = ordered(app, portfolio.id)
+    zeros = listed[100:400]
+    link_id, anchor = zeros[200], zeros[70]  # 70 zeros before the place, 229 after
     before = rows(app, portfolio.id)
-    assert writer.move(ids[1000], {"before": ids[500]}).status_code == 200
+    assert writer.move(link_id, {"before": anchor}).status_code == 200
+    assert ordered(app, portfolio.id) == moved(listed, link_id, "before", anchor)
     after = rows(app, portfolio.id)
-    renumbered = [i for i in ids if i != ids[1000] and after[i][0] != before[i][0]]
-    assert len(renumbered) <= 64, len(renumbered)
+    renumbered = {i for i in listed if i != link_id and after[i][0] != before[i][0]}
+    assert renumbered == set(zeros[:70])
+    assert all(after[i][1] == before[i][1] for i in listed if i != link_id)
