@@ -115,18 +115,23 @@ def link_not_found():
     return APIError.detail(404, "No PortfolioLink matches the given query.")
 
 
+def portfolio_link(portfolio, link_id):
+    """Return the portfolio's link link_id (image and thumbnails loaded), or raise DRF's 404."""
+    link = db.session.scalars(
+        select(Link)
+        .where(Link.id == link_id, Link.portfolio_id == portfolio.id)
+        .options(selectinload(Link.image).selectinload(Image.thumbnails))
+    ).first()
+    if link is None:
+        raise link_not_found()
+    return link
+
+
 def with_link(view):
     """Pass the portfolio's link named by the path (image and thumbnails loaded), or 404."""
 
     @wraps(view)
     def decorated(portfolio, link_id, *args, **kwargs):
-        link = db.session.scalars(
-            select(Link)
-            .where(Link.id == link_id, Link.portfolio_id == portfolio.id)
-            .options(selectinload(Link.image).selectinload(Image.thumbnails))
-        ).first()
-        if link is None:
-            raise link_not_found()
-        return view(portfolio, link, *args, **kwargs)
+        return view(portfolio, portfolio_link(portfolio, link_id), *args, **kwargs)
 
     return decorated

@@ -11,17 +11,17 @@ from flask import Blueprint, flash, g, redirect, render_template, request
 from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..errors import APIError
 from ..extensions import db
 from ..links import writes
 from ..links.args import LinkListArgs
 from ..links.audit import Actor
+from ..links.checks import portfolio_link
 from ..links.neighbours import neighbour_id
 from ..links.schemas import link_etag
 from ..media import media_url_prefix, prefixed_media_url
-from ..models import ID_MAX, Image, Link, Portfolio
+from ..models import ID_MAX, Link, Portfolio
 from .forms import LinkForm, read_link_form
 from .guard import guard_staff_request, list_path, requested_return
 from .history import link_history
@@ -42,17 +42,6 @@ def _portfolio(portfolio_id):
     if portfolio is None:
         raise APIError.detail(404, "No Portfolio matches the given query.")
     return portfolio
-
-
-def _link(portfolio, link_id):
-    link = db.session.scalars(
-        select(Link)
-        .where(Link.id == link_id, Link.portfolio_id == portfolio.id)
-        .options(selectinload(Link.image).selectinload(Image.thumbnails))
-    ).first()
-    if link is None:
-        raise APIError.detail(404, "No PortfolioLink matches the given query.")
-    return link
 
 
 def _actor():
@@ -88,7 +77,7 @@ def add_link(portfolio_id):
 def edit_link(portfolio_id, link_id):
     """Show a link's form, image and history; on a valid POST save it and go back."""
     portfolio = _portfolio(portfolio_id)
-    link = _link(portfolio, link_id)
+    link = portfolio_link(portfolio, link_id)
     back = requested_return(portfolio.id)
     if request.method == "GET":
         return _form_page(portfolio, link, LinkForm.of(link), back)
@@ -112,7 +101,7 @@ def edit_link(portfolio_id, link_id):
                 " to keep yours."
             )
         ]
-        return _form_page(portfolio, _link(portfolio, stale.link.id), form, back, 409)
+        return _form_page(portfolio, portfolio_link(portfolio, stale.link.id), form, back, 409)
     flash(gettext("Saved “%(name)s”.", name=_short(current.name)), "success")
     return redirect(back, 303)
 
@@ -151,7 +140,7 @@ def delete_link(portfolio_id, link_id):
     portfolio = _portfolio(portfolio_id)
     back = requested_return(portfolio.id)
     if request.method == "GET":
-        link = _link(portfolio, link_id)
+        link = portfolio_link(portfolio, link_id)
         return render_template(
             "staff/delete.html", portfolio=portfolio, links=[link], back=back, bulk=False
         )
