@@ -499,6 +499,16 @@ def _responses():
             "headers": {"Location": _header("Location", required=True)},
             "content": {"text/html": HTML},
         },
+        "CleanURLRedirect": {
+            "description": (
+                "The staff page (`format=html`) sends a URL whose filter fields are empty"
+                " (`has_image=&...`, as an HTML form submits them), or on the Persian page one"
+                " with Jalali dates, to the same list under its clean URL: empty fields left"
+                " out, Jalali dates as the ISO bounds the API reads."
+            ),
+            "headers": {"Location": _header("Location", required=True)},
+            "content": {"text/html": HTML},
+        },
         "InvalidQuery": {
             "description": (
                 "Invalid query parameters, each with its messages:"
@@ -769,6 +779,7 @@ def _list_operations():
     statuses = {
         "200": "Page",
         "302": "LoginRedirect",
+        "303": "CleanURLRedirect",
         "304": "NotModified",
         "400": "InvalidQuery",
         **ERRORS,
