@@ -13,9 +13,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-from portfolio_app import create_app
-
-from .database import app_environment
 from .writes import WSGICaller
 
 # (link, anchor) pairs of the 95,000-link portfolio, the first two as in docs/performance.md.
@@ -39,16 +36,7 @@ def main():
         with sqlite3.connect(work) as connection:
             connection.execute('UPDATE links SET "order" = 0 WHERE portfolio_id = ?', (big,))
     url = f"sqlite:///{work}"
-    media = state["media_root"]
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "MEDIA_ROOT": media,
-            "SECRET_KEY": app_environment(url, media)["SECRET_KEY"],
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    call = WSGICaller(app, state["key"])
+    call = WSGICaller.on_dataset(url, state)
     for link_id, anchor in MOVES:
         wall, cpu = time.perf_counter(), time.process_time()
         body = json.dumps({"before": anchor}).encode()

@@ -110,6 +110,18 @@ def one_megabyte_jpeg():
 class WSGICaller:
     """Calls the app's WSGI callable as gunicorn would, with the token, and checks the status."""
 
+    @classmethod
+    def on_dataset(cls, url, state):
+        """Return a caller of an app serving the dataset at url with the media of state."""
+        media = state["media_root"]
+        settings = {
+            "DATABASE_URL": url,
+            "MEDIA_ROOT": media,
+            "SECRET_KEY": app_environment(url, media)["SECRET_KEY"],
+            "LOG_LEVEL": "WARNING",
+        }
+        return cls(create_app(settings), state["key"])
+
     def __init__(self, app, key):
         self.app, self.key = app, key
 
@@ -185,16 +197,7 @@ def multipart(fields, file_field, file_name, content):
 
 def in_process(url, state, big, jpeg, options):
     """Time each kind of write through the WSGI app, one at a time."""
-    media = state["media_root"]
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "MEDIA_ROOT": media,
-            "SECRET_KEY": app_environment(url, media)["SECRET_KEY"],
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    call = WSGICaller(app, state["key"])
+    call = WSGICaller.on_dataset(url, state)
     links = f"/api/portfolios/{big}/links/"
     rng = random.Random(1)
     # Ids of the big portfolio, as the list's id range gives them.
@@ -237,7 +240,7 @@ def in_process(url, state, big, jpeg, options):
     ):
         results[name] = summary(*timed(function, repeats))
         print(f"  {name}: {results[name]}", file=sys.stderr)
-    with app.app_context():
+    with call.app.app_context():
         from portfolio_app.extensions import db
 
         db.engine.dispose()
