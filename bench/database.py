@@ -1,6 +1,7 @@
 """Throwaway databases and the project's own commands, run as a user would run them."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,6 +51,22 @@ def driver_url(url):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def sqlite_copy(database_url, target):
+    """Copy the SQLite dataset at database_url to the file target, fresh; return its URL."""
+    for suffix in ("", "-wal", "-shm"):  # a stale -wal would corrupt the fresh copy
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    # SQLite's backup reads through the WAL: a plain file copy would lose what is still in
+    # it (the token the dataset was built with, for one).
+    source = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    return f"sqlite:///{target}"
 
 
 def app_environment(database_url, media_root):

@@ -8,11 +8,11 @@ portfolio to 0 (one run of equal values, the worst case for positions._spread).
 
 import argparse
 import json
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
+from .database import sqlite_copy
 from .writes import WSGICaller
 
 # (link, anchor) pairs of the 95,000-link portfolio, the first two as in docs/performance.md.
@@ -26,16 +26,12 @@ def main():
     parser.add_argument("--zero", action="store_true")
     options = parser.parse_args()
     state = json.loads((options.folder / "state.json").read_text())
-    source = Path(state["database_url"].removeprefix("sqlite:///"))
     work = options.folder / "first-moves.sqlite"
-    for suffix in ("", "-wal", "-shm"):  # a stale -wal would corrupt the fresh copy
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(source, work)
+    url = sqlite_copy(state["database_url"], work)
     big = state["portfolio_ids"][0]
     if options.zero:
         with sqlite3.connect(work) as connection:
             connection.execute('UPDATE links SET "order" = 0 WHERE portfolio_id = ?', (big,))
-    url = f"sqlite:///{work}"
     call = WSGICaller.on_dataset(url, state)
     for link_id, anchor in MOVES:
         wall, cpu = time.perf_counter(), time.process_time()

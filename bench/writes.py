@@ -23,7 +23,6 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import statistics
 import sys
@@ -36,7 +35,7 @@ from PIL import Image
 
 from portfolio_app import create_app
 
-from .database import app_environment
+from .database import app_environment, sqlite_copy
 from .load import ensure_wrk, run_wrk
 from .server import Gunicorn
 
@@ -50,11 +49,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     state = json.loads((options.folder / "state.json").read_text())
     work = options.folder / "writes.sqlite"
-    source = Path(state["database_url"].removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):  # a fresh copy, so the dataset stays as built
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(source, work)
-    url = f"sqlite:///{work}"
+    url = sqlite_copy(state["database_url"], work)  # the dataset stays as built
     big = state["portfolio_ids"][0]
     jpeg = one_megabyte_jpeg()
     results = {
