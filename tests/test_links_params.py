@@ -386,3 +386,17 @@ def test_the_number_of_search_terms_is_configured(app, api, portfolio):
     response = api(URL.format(portfolio.id), search="a b c d")
     assert response.status_code == 400
     assert response.json == {"search": ["At most 3 search terms are allowed."]}
+
+
+@pytest.mark.parametrize(
+    ("search", "terms"),
+    [
+        ('"\\\\"', ["\\"]),  # an escaped backslash inside a phrase is one backslash
+        ('"say \\"hi\\""', ['say "hi"']),  # an escaped quote inside a phrase is a quote
+        ("a\\\\b", ["a\\\\b"]),  # outside quotes a backslash is an ordinary character
+    ],
+)
+def test_backslash_escapes_inside_phrases_follow_drfs_smart_split(search, terms):
+    from portfolio_app.links.fields import split_search
+
+    assert split_search(search) == terms
