@@ -504,7 +504,8 @@ def _responses():
                 "The staff page (`format=html`) sends a URL whose filter fields are empty"
                 " (`has_image=&...`, as an HTML form submits them), or on the Persian page one"
                 " with Jalali dates, to the same list under its clean URL: empty fields left"
-                " out, Jalali dates as the ISO bounds the API reads."
+                " out, Jalali dates as the ISO bounds the API reads. A URL with an invalid"
+                " filter is answered 400 instead, never redirected."
             ),
             "headers": {"Location": _header("Location", required=True)},
             "content": {"text/html": HTML},

@@ -28,7 +28,6 @@ def test_empty_form_fields_redirect_to_the_clean_url(browser, portfolio):
         ("?search=a&search=", ""),  # the last value wins: not given
         ("?search=&search=a", "?search=a"),
         ("?has_url=&format=html", "?format=html"),
-        ("?id_min=abc&has_url=", "?id_min=abc"),  # cleaned first, then the 400
         ("?cursor=&search=", "?cursor="),  # an empty cursor means something to the API
     ],
 )
@@ -37,6 +36,22 @@ def test_clean_url_keeps_the_meaning(browser, portfolio, query, clean):
     response = browser.get(url + query, headers=HTML)
     assert response.status_code == 303
     assert response.headers["Location"] == url + clean
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        ("?id_min=abc&has_url=", "id_min"),
+        ("?has_url=&created_from=seconds", "created_from"),
+        ("?limit=0&search=", "limit"),
+    ],
+)
+def test_invalid_filters_are_400_at_once_not_redirected(browser, portfolio, query, bad):
+    # A redirect would send the browser to a URL that is then refused.
+    response = browser.get(LIST.format(portfolio.id) + query, headers=HTML)
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert f'id="{bad}-error"' in response.get_data(as_text=True)
 
 
 def test_json_and_clean_urls_are_not_redirected(browser, portfolio):

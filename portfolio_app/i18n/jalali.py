@@ -2,7 +2,6 @@
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import urlencode
 
 import jdatetime
 from flask_babel import get_locale, lazy_gettext
@@ -109,12 +108,3 @@ def jalali_page():
     """Tell whether this page reads dates in Jalali (its language's calendar)."""
     locale = get_locale()
     return bool(locale) and locale.language in JALALI_LANGUAGES
-
-
-def canonical_url(path, params):
-    """Return (the list URL with Jalali dates made ISO or None if there are none, errors)."""
-    new_params, errors = rewrite(params)
-    if errors or new_params is None:
-        return None, errors
-    # Repeated parameters collapse to their last value, which is the one the API reads.
-    return f"{path}?{urlencode(new_params)}", {}

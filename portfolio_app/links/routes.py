@@ -4,7 +4,10 @@ Each route stacks the checks of SPEC 1 in their order (links/checks.py), then ha
 request to a view that parses, calls links/ and represents the result.
 """
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, current_app, g, redirect, render_template, request
+from marshmallow import EXCLUDE
 
 from ..auth import LINKS_ROLE, token_auth
 from ..errors import APIError, handle_http_error
@@ -93,10 +96,8 @@ def list_links(portfolio):
     """List a portfolio's links (GET), or add one (POST)."""
     if request.method == "POST":
         return create_link(portfolio)
-    if g.representation == "html" and (clean := clean_list_url()) is not None:
-        return redirect(clean, 303)  # the filter form's empty fields leave the URL
-    if g.representation == "html" and jalali.jalali_page() and (redirected := jalali_to_iso()):
-        return redirected
+    if g.representation == "html" and (clean := clean_page_url()) is not None:
+        return redirect(clean, 303)
     args = parser.parse(LinkListArgs(), location="query")
     query = build_links_query(portfolio.id, args)
     if g.representation in EXPORTS:  # every page as one file (SPEC 10)
@@ -107,17 +108,25 @@ def list_links(portfolio):
     return REPRESENTATIONS[g.representation](portfolio, page)
 
 
-def jalali_to_iso():
-    """Redirect (303) a Persian page's Jalali date filters to the API's ISO values (SPEC 12).
+def clean_page_url():
+    """Return the URL a staff page redirects (303) to, or None when this one is clean.
 
-    An impossible Jalali date is a 400 page, its message by its field with any other bad one.
+    The clean URL leaves out the filter form's empty fields and, on a Persian page, gives
+    Jalali dates as the ISO bounds the API reads (SPEC 12). Invalid filters are a 400 page
+    here, each message by its field, never a redirect to a URL that would be refused.
     """
-    params = current_params()
-    target, errors = jalali.canonical_url(request.path, params)
-    if errors:
-        others = {name: value for name, value in params.items() if name not in errors}
-        raise InvalidQuery(LinkListArgs().validate(others) | errors)
-    return redirect(target, 303) if target is not None else None
+    target, params, errors = clean_list_url(), current_params(), {}
+    if jalali.jalali_page():
+        rewritten, errors = jalali.rewrite(params)
+        if rewritten is not None:  # repeated parameters collapse to the last value, as read
+            target, params = f"{request.path}?{urlencode(rewritten)}", rewritten
+    if target is None and not errors:
+        return None  # the list's own parsing answers for what is left
+    others = {name: value for name, value in params.items() if name not in errors}
+    # As webargs reads a query: parameters the list does not know are ignored.
+    if errors := LinkListArgs(unknown=EXCLUDE).validate(others) | errors:
+        raise InvalidQuery(errors)
+    return target
 
 
 create_link = api_writes.write_view(LinkIn, idempotent=True)(api_writes.create)
