@@ -168,7 +168,11 @@ def parse(params):
         keys = [item.strip() for item in params["ordering"].split(",") if item.strip()]
         if any(key.removeprefix("-") not in ORDERING_FIELDS for key in keys):
             errors["ordering"] = "Unknown field"
-        query.ordering = tuple((key.removeprefix("-"), key.startswith("-")) for key in keys)
+        # A field named again orders nothing more: its first mention counts.
+        first = {}
+        for key in keys:
+            first.setdefault(key.removeprefix("-"), key.startswith("-"))
+        query.ordering = tuple(first.items())
     for name in ("id_min", "id_max"):
         if name in params:
             number = parse_integer(params[name])

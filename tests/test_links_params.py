@@ -210,6 +210,17 @@ def test_ordering_by_name_ignores_surrounding_and_repeated_whitespace(ids, make_
     assert ids(ordering="name") == [links[name].id for name in expected]
 
 
+@pytest.mark.parametrize(
+    ("ordering", "by_id"),
+    [("name,-name", "ascending"), ("-name,name", "descending"), ("-name,id,name", "ascending")],
+)
+def test_a_field_named_twice_counts_once_and_id_follows_the_last_that_counts(
+    ids, make_link, portfolio, ordering, by_id
+):
+    same = [make_link(portfolio, name="same").id for _ in range(3)]
+    assert ids(ordering=ordering) == sorted(same, reverse=by_id == "descending")
+
+
 @pytest.mark.parametrize("field", ["created_at", "updated_at"])
 def test_ordering_by_timestamp_both_ways_with_id_tiebreak(ids, make_link, portfolio, field):
     t1, t2 = at(2024, 1, 1), at(2024, 2, 1)

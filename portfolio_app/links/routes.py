@@ -15,7 +15,7 @@ from ..extensions import db, limiter
 from ..i18n import jalali
 from ..negotiation import EXPORTS
 from . import api_writes, counts
-from .args import InvalidQuery, LinkListArgs, parser
+from .args import LIST_ARGS, InvalidQuery, LinkListArgs, parser
 from .checks import (
     Int64Converter,
     allowed_methods,
@@ -98,7 +98,7 @@ def list_links(portfolio):
         return create_link(portfolio)
     if g.representation == "html" and (clean := clean_page_url()) is not None:
         return redirect(clean, 303)
-    args = parser.parse(LinkListArgs(), location="query")
+    args = parser.parse(LIST_ARGS, location="query")
     query = build_links_query(portfolio.id, args)
     if g.representation in EXPORTS:  # every page as one file (SPEC 10)
         return represent_export(portfolio, query, args, g.representation)
