@@ -82,7 +82,8 @@ def _run_once(connection, statements):
         cursor = connection.cursor()
         started = time.perf_counter()
         cursor.execute(statement, parameters)
-        cursor.fetchall()
+        if cursor.description is not None:  # not the token's last-use stamp (an UPDATE)
+            cursor.fetchall()
         times.append((time.perf_counter() - started) * 1000)
         cursor.close()
     return times
