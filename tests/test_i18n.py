@@ -148,6 +148,15 @@ def test_persian_staff_page_digits_and_words(api, portfolio):
     assert re.search(r'<option value="25"\s*>۲۵</option>', body)
 
 
+def test_each_request_translates_in_its_own_language(api, portfolio):
+    # Translations are looked up once per request (i18n.page_translations): the next
+    # request, in another language, must not reuse them.
+    for headers, words in ((FA, ("کارها", "ویرایش")), (EN, ("Actions", "Edit")), (FA, ("کارها",))):
+        body = api(URL.format(portfolio.id), headers=headers).get_data(as_text=True)
+        for word in words:
+            assert f'data-label="{words[0]}"' in body and word in body
+
+
 def test_user_text_keeps_dir_auto(api, portfolio):
     body = api(URL.format(portfolio.id), headers=FA).get_data(as_text=True)
     assert body.count('class="name"') == body.count('dir="auto" class="name"') == 10
