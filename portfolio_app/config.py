@@ -18,6 +18,9 @@ class Defaults:
     # Filtered counts each worker remembers per portfolio version (links/counts.py); 0: none.
     LINKS_COUNT_MEMO_SIZE = 4096
     LINKS_PERMISSION_CODE = 4242
+    # A write transaction that changes at least this many links, plus a tenth of all links
+    # (autovacuum's rule), brings statistics up to date before it returns (links/bulk.py).
+    LINKS_READY_AFTER_ROWS = 1000
     IMAGE_MAX_BYTES = 20 * 1024 * 1024
     # The largest body a write may send (an image upload with its fields): 413 beyond.
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -76,6 +79,7 @@ ENVIRONMENT_SETTINGS = {
     "LINKS_MAX_LIMIT": int,
     "LINKS_MAX_SEARCH_TERMS": int,
     "LINKS_COUNT_MEMO_SIZE": int,
+    "LINKS_READY_AFTER_ROWS": int,
     "IMAGE_MAX_BYTES": int,
     "MAX_UPLOAD_BYTES": int,
     "IMAGE_MAX_PIXELS": int,

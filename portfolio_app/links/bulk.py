@@ -5,12 +5,17 @@ Bulk inserts skip the ORM's events, so each row carries the derived columns itse
 maintained by the database's own triggers, as for any insert.
 """
 
+import logging
 from datetime import UTC
 
-from sqlalchemy import insert, text
+from flask import current_app
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Link, derived_link_fields
+from ..models import Link, Portfolio, derived_link_fields
+
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
@@ -166,17 +171,47 @@ class CopyWriter(LinkWriter):
 IMPORTED_TABLES = "links, images, thumbnails, portfolios"
 
 
-def make_ready():
+# A write is large when it changes LINKS_READY_AFTER_ROWS links plus this share of all links:
+# the share at which PostgreSQL's autovacuum analyses a table.
+LARGE_WRITE_SHARE = 0.1
+
+
+def ready_after_writes(written):
+    """After a committed write of many links, do what make_ready does; return its statement.
+
+    Statistics and the visibility map go stale after a large write as after an import: a
+    renumbering move, a bulk delete, a portfolio deleted. Returns "" for a small write.
+    """
+    base = current_app.config["LINKS_READY_AFTER_ROWS"]
+    if written < base:
+        return ""  # the common case: no statement at all
+    # Not through the session: its transaction has ended, and none should start again.
+    with db.engine.connect() as connection:
+        links = int(connection.scalar(select(func.coalesce(func.sum(Portfolio.link_count), 0))))
+    if written < base + LARGE_WRITE_SHARE * links:
+        return ""
+    try:
+        statement = make_ready("links")
+    except SQLAlchemyError:  # the write has committed: it stands, and autovacuum follows
+        log.warning(
+            "%s links written; the statistics were not brought up to date", written, exc_info=True
+        )
+        return ""
+    log.info("%s links written: ran %s", written, statement)
+    return statement
+
+
+def make_ready(tables=IMPORTED_TABLES):
     """Do what the database needs after a bulk load to serve at full speed; say what."""
-    # Outside any transaction: PostgreSQL's VACUUM cannot run in one.
-    db.session.close()
+    # On a connection of its own, outside any transaction: PostgreSQL's VACUUM cannot run
+    # in one (the session's own transaction has committed or not begun).
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if connection.dialect.name == "postgresql":
             # Statistics for the planner, and the visibility map that lets index-only
             # scans skip the table: what autovacuum would do a minute later, while the
             # first requests would be planned without them. The small tables cost nothing
             # and are planned on too (a join on images).
-            statement = f"VACUUM (ANALYZE) {IMPORTED_TABLES}"
+            statement = f"VACUUM (ANALYZE) {tables}"
             connection.exec_driver_sql("SET statement_timeout = 0")
             try:
                 connection.exec_driver_sql(statement)
