@@ -73,7 +73,10 @@ def load_page(query, rows, count, total):
     dense = is_dense(rows, count, total)
     if query.terms:
         # Common: in order, each row checked as it comes; rare: the matches first, sorted.
-        select_ = scanning_search(select_) if dense else search_driven(select_)
+        if dense:
+            select_ = scanning_search(select_)
+        else:
+            select_, in_order = search_driven(select_), False
     elif not dense and query.keys[0][0].key not in query.ranged:
         # A few matches of a range on another column (a narrow date window, ordered by
         # name): found on the range's index and sorted, not met along the ordering's.
