@@ -11,7 +11,6 @@ what the database spends on a request whose count no worker knows.
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,7 +19,7 @@ from portfolio_app.extensions import db
 
 from . import varied
 from .database import app_environment
-from .floor import _record
+from .floor import _record, _run_once
 
 
 def main():
@@ -64,15 +63,7 @@ def main():
 def _fastest(engine, sql, parameters, repeats=5):
     connection = engine.raw_connection()
     try:
-        best = float("inf")
-        for _ in range(repeats):
-            cursor = connection.cursor()
-            started = time.perf_counter()
-            cursor.execute(sql, parameters)
-            cursor.fetchall()
-            best = min(best, (time.perf_counter() - started) * 1000)
-            cursor.close()
-        return best
+        return min(_run_once(connection, [(sql, parameters)])[0] for _ in range(repeats))
     finally:
         connection.close()
 
