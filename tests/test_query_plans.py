@@ -353,16 +353,36 @@ def test_a_rare_terms_page_is_never_read_along_the_ordering_index(seeded):
     assert any("Index Name=ix_links_search_trgm" in t for t in texts), str(plan)
 
 
-def test_common_term_page_reads_the_ordering_index_in_order(seeded):
-    # Seven links in ten match: the first page is found after about fifteen rows, sooner
-    # than by sorting fourteen thousand matches.
-    body, _, page = recorded_statements(seeded, search="example", ordering="name")
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [("name", "ix_links_portfolio_name"), ("-created_at", "ix_links_portfolio_created")],
+)
+def test_common_term_page_reads_the_ordering_index_in_order(seeded, ordering, index):
+    # Seven links in ten match: the first page is found after about fifteen rows (in
+    # name order, after at most the three in ten that do not match), sooner than by
+    # sorting fourteen thousand matches.
+    body, _, page = recorded_statements(seeded, search="example", ordering=ordering)
     assert body["count"] > LINKS / 2
     plan, inner = page_ids_plan(seeded, page)
     assert_no_table_scan(plan)
     texts = [t for t, _ in inner]
     if plan.backend == "sqlite":
-        assert any("INDEX ix_links_portfolio_name" in t for t in texts), str(plan)
+        assert any(f"INDEX {index}" in t for t in texts), str(plan)
         assert not any("TEMP B-TREE" in t for t in texts), str(plan)
     else:
+        assert any(f"Index Name={index}" in t for t in texts), str(plan)
         assert not any(t.startswith("Sort") for t in texts), str(plan)
+
+
+def test_a_term_in_a_fifth_of_names_is_sorted_not_walked_to_in_name_order(seeded):
+    # Spread evenly, a fifth would be met soon along the name index; but a term is found
+    # in names, so its matches may all sort last (a Persian word's after every Latin
+    # name): at a million links that walk read half the portfolio for ten rows.
+    body, _, page = recorded_statements(seeded, search="کتاب", ordering="name")
+    assert LINKS / 10 < body["count"] < LINKS / 2
+    plan, inner = page_ids_plan(seeded, page)
+    text = "\n".join(t for t, _ in inner)
+    if plan.backend == "sqlite":
+        assert "links_fts VIRTUAL TABLE INDEX 0:M" in str(plan), str(plan)
+    else:
+        assert "Index Name=ix_links_portfolio_name" not in text, str(plan)
