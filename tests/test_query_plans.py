@@ -294,6 +294,32 @@ def test_date_range_is_an_index_range_on_its_column(seeded, prefix):
         assert "Index Only Scan" in text, str(plan)
 
 
+def test_a_wide_date_window_is_read_along_the_name_index(seeded):
+    # Half the links fall in the window: in name order the page is met after about twenty
+    # entries. SQLite, which guesses a range's size, took the window's index instead and
+    # sorted every link in it (at 100,000 links, a tenth of a second a page).
+    params = {"created_from": "2024-01-01", "created_to": "2024-12-31"}
+    body, _, page = recorded_statements(seeded, ordering="-name", **params)
+    assert LINKS / 3 < body["count"] < LINKS * 2 / 3
+    assert_read_in_index_order(seeded, page, "ix_links_portfolio_name")
+
+
+def test_a_narrow_date_window_is_found_on_its_index_and_sorted(seeded):
+    params = {"updated_from": "2024-03-01", "updated_to": "2024-03-03"}
+    body, _, page = recorded_statements(seeded, ordering="name", **params)
+    assert 0 < body["count"] < LINKS / 100
+    plan, inner = page_ids_plan(seeded, page)
+    assert_no_table_scan(plan)
+    text = "\n".join(t for t, _ in inner)
+    if plan.backend == "sqlite":
+        assert "INDEX ix_links_portfolio_updated (portfolio_id=? AND updated_at>?" in text, str(
+            plan
+        )
+        assert "TEMP B-TREE" in text, str(plan)
+    else:
+        assert "Index Name=ix_links_portfolio_name" not in text, str(plan)
+
+
 def test_filters_are_counted_on_an_index_range(seeded):
     # The last tenth of the portfolio's ids: a range worth reading on an index.
     params = {"has_url": "true", "has_description": "false", "id_min": str(LINKS * 9 // 10)}

@@ -27,7 +27,13 @@ from ..models import Link, Thumbnail
 from . import cursor
 from .counts import count_filtered
 from .pagination import Page, Slice
-from .query import ordering_keys, scanning_search, search_driven, sort_clauses
+from .query import (
+    ordering_keys,
+    scanning_search,
+    search_driven,
+    sort_clauses,
+    walking_order,
+)
 
 # The thumbnails of a page's images, in the order Image.thumbnails has (by size).
 PAGE_THUMBNAILS = (
@@ -80,10 +86,17 @@ def load_page(query, rows, count, total):
             select_ = scanning_search(select_)
         else:
             select_, in_order = search_driven(select_), False
-    elif not dense and query.keys[0][0].key not in query.ranged:
-        # A few matches of a range on another column (a narrow date window, ordered by
-        # name): found on the range's index and sorted, not met along the ordering's.
-        in_order = False
+    elif query.keys[0][0].key not in query.ranged:
+        if not dense:
+            # A few matches of a range on another column (a narrow date window, ordered by
+            # name), or of rare flags: found on the range's index and sorted, not met
+            # along the ordering's.
+            in_order = False
+        elif query.ranged and query.keys[0][0] is Link.name_key:
+            # Many (a year of links, ordered by name): met soon along the name index, as
+            # names do not follow dates or ids. Dates and ids may follow the other
+            # orderings (links made late, placed last): their choice stays the planner's.
+            select_ = walking_order(select_)
     return db.session.scalars(page_statement(select_, query.keys, rows, in_order))
 
 

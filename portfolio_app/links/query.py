@@ -202,12 +202,42 @@ def filter_by_search(query, args):
     return query
 
 
+class RangedColumn(FunctionElement):
+    """A column a range filter bounds, as itself: its index may serve the range."""
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+    def unindexed(self):
+        """Return the same column, hidden from its index."""
+        return NotIndexed(self.clauses.clauses[0])
+
+
+@compiles(RangedColumn)
+def _compile_ranged(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
+def walking_order(query):
+    """Return query with its ranges checked on the rows its ordering's index walks to."""
+    # For a page read in order off the ordering's index when the range holds many of the
+    # links: the page is met after a few entries, where the range's own index would find
+    # all of them to be sorted. Told nothing (SQLite guesses a range's size), the planner
+    # takes the range's index.
+    return visitors.replacement_traverse(
+        query, {}, lambda element: element.unindexed() if type(element) is RangedColumn else None
+    )
+
+
 def filter_by_id_range(query, args):
     """Keep ids within id_min and id_max, both inclusive."""
     if "id_min" in args:
-        query = query.where(Link.id >= args["id_min"])
+        query = query.where(RangedColumn(Link.id) >= args["id_min"])
     if "id_max" in args:
-        query = query.where(Link.id <= args["id_max"])
+        query = query.where(RangedColumn(Link.id) <= args["id_max"])
     return query
 
 
@@ -216,10 +246,10 @@ def filter_by_dates(query, args):
     for prefix, column in DATE_COLUMNS.items():
         for span in (args.get(f"{prefix}_date"), args.get(f"{prefix}_from")):
             if span is not None:
-                query = query.where(column >= span.start)
+                query = query.where(RangedColumn(column) >= span.start)
         for span in (args.get(f"{prefix}_date"), args.get(f"{prefix}_to")):
             if span is not None and span.end is not None:
-                query = query.where(column < span.end)
+                query = query.where(RangedColumn(column) < span.end)
     return query
 
 
@@ -312,14 +342,14 @@ def sort_clauses(keys, reverse=False, indexed=True):
     another index finds sooner than a walk along the ordering's.
     """
     if not indexed:
-        keys = [(SortedNotIndexed(column), descending) for column, descending in keys]
+        keys = [(NotIndexed(column), descending) for column, descending in keys]
     return tuple(
         column.desc() if descending != reverse else column.asc() for column, descending in keys
     )
 
 
-class SortedNotIndexed(FunctionElement):
-    """A sort key that the database must not read from an index: +column on SQLite."""
+class NotIndexed(FunctionElement):
+    """A column's value that the database must not read from an index: +column on SQLite."""
 
     inherit_cache = True
 
@@ -328,8 +358,8 @@ class SortedNotIndexed(FunctionElement):
         self.type = column.type
 
 
-@compiles(SortedNotIndexed)
-def _compile_sorted(element, compiler, **kw):
+@compiles(NotIndexed)
+def _compile_not_indexed(element, compiler, **kw):
     return compiler.process(element.clauses.clauses[0], **kw)
 
 
@@ -337,21 +367,22 @@ def _compile_sorted(element, compiler, **kw):
 _UNINDEXED_POSTGRESQL = {int: "({} + 0)", str: "({} || '')", datetime: "({} + interval '0')"}
 
 
-@compiles(SortedNotIndexed, "postgresql")
-def _compile_sorted_postgresql(element, compiler, **kw):
+@compiles(NotIndexed, "postgresql")
+def _compile_not_indexed_postgresql(element, compiler, **kw):
     # PostgreSQL, told a LIMIT, walks the ordering's index while its estimate says the
     # matches come soon; when they cluster at the far end (a rare search ordered by name),
-    # it reads half the portfolio for ten rows. An expression hides the index: the planner
-    # then finds the rows by the filters' indexes and sorts them.
+    # it reads half the portfolio for ten rows. An expression hides the index: as a sort
+    # key, the planner then finds the rows by the filters' indexes and sorts them; as a
+    # range, it walks the ordering's index and checks the range on what it meets.
     sql_type = element.clauses.clauses[0].type
     sql_type = sql_type.impl if isinstance(sql_type, TypeDecorator) else sql_type
     return _UNINDEXED_POSTGRESQL[sql_type.python_type].format(
-        _compile_sorted(element, compiler, **kw)
+        _compile_not_indexed(element, compiler, **kw)
     )
 
 
-@compiles(SortedNotIndexed, "sqlite")
-def _compile_sorted_sqlite(element, compiler, **kw):
-    # Unary + leaves the value as it is but hides the column from the planner's ORDER BY
-    # matching: it then picks the index of the filters and sorts what that finds.
-    return "+" + _compile_sorted(element, compiler, **kw)
+@compiles(NotIndexed, "sqlite")
+def _compile_not_indexed_sqlite(element, compiler, **kw):
+    # Unary + leaves the value as it is but hides the column from the planner: a sort key
+    # no index then matches, a range no index then serves.
+    return "+" + _compile_not_indexed(element, compiler, **kw)
