@@ -19,6 +19,7 @@ from sqlalchemy import event, insert
 from portfolio_app import create_app
 from portfolio_app.auth import issue_token
 from portfolio_app.extensions import db
+from portfolio_app.links.query import build_links_query
 from portfolio_app.models import Link, Portfolio, User, UserPermission, derived_link_fields
 from tests.conftest import BACKENDS, TEST_DATABASE_URL
 
@@ -318,6 +319,19 @@ def test_a_narrow_date_window_is_found_on_its_index_and_sorted(seeded):
         assert "TEMP B-TREE" in text, str(plan)
     else:
         assert "Index Name=ix_links_portfolio_name" not in text, str(plan)
+
+
+def test_true_and_false_flags_share_their_statements(seeded):
+    # One statement shape for either value: varied requests compile and cache half as many
+    # statements, and the cache churns less (docs/performance.md).
+    app, portfolio_id, _ = seeded
+    shapes = set()
+    with app.app_context():
+        for value in (True, False):
+            flags = dict.fromkeys(("has_image", "has_url", "has_description"), value)
+            query = build_links_query(portfolio_id, flags)
+            shapes.add(str(query.select.compile(db.engine)))
+    assert len(shapes) == 1, shapes
 
 
 def test_filters_are_counted_on_an_index_range(seeded):
