@@ -341,7 +341,7 @@ _UNINDEXED_POSTGRESQL = {int: "({} + 0)", str: "({} || '')", datetime: "({} + in
 def _compile_sorted_postgresql(element, compiler, **kw):
     # PostgreSQL, told a LIMIT, walks the ordering's index while its estimate says the
     # matches come soon; when they cluster at the far end (a rare search ordered by name),
-    # it reads half the portfolio for ten rows. An expression hides the index: the planner
+    # it reads much of the portfolio for ten rows. An expression hides the index: the planner
     # then finds the rows by the filters' indexes and sorts them.
     sql_type = element.clauses.clauses[0].type
     sql_type = sql_type.impl if isinstance(sql_type, TypeDecorator) else sql_type
