@@ -22,11 +22,6 @@ FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("Export")
-
-
-@pytest.fixture
 def small_batches(monkeypatch):
     """Read two links a batch, so a handful of links takes several round trips."""
     monkeypatch.setattr(export, "BATCH_SIZE", 2)
