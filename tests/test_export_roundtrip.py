@@ -84,8 +84,7 @@ def test_an_api_export_imports_back_unchanged(
     assert all(link["image_data"] is None for link in after)
     with_images = sum(link["image_data"] is not None for link in before)
     assert with_images == 5
-    # The import says how many links it could not bring an image for. (This needs the
-    # import of branch `import`; main's import at the time of writing says nothing.)
+    # The import says how many links it could not bring an image for.
     assert images_left_behind(result.stderr) == with_images, result.stderr
     exported_again = api(URL.format(target.id), format="jsonl", **params).get_data()
     orders = [line.rsplit(b'"order":', 1)[1] for line in exported_again.split(b"\n")[:-1]]
