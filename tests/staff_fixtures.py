@@ -11,11 +11,6 @@ def staff(make_user):
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("My work")
-
-
-@pytest.fixture
 def browser(client, staff):
     """A test client logged in as a staff user with permission 4242."""
     return sign_in(client, staff)

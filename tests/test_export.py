@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portfolio_app.extensions import db
 from portfolio_app.links import export
-from portfolio_app.models import Image, Link, Thumbnail
+from portfolio_app.models import Image, Link
 from tests import reference as model
 from tests.test_links_model import random_params, seed_links, timestamp_pool
 
@@ -22,11 +22,6 @@ FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("Export")
-
-
-@pytest.fixture
 def small_batches(monkeypatch):
     """Read two links a batch, so a handful of links takes several round trips."""
     monkeypatch.setattr(export, "BATCH_SIZE", 2)
@@ -34,24 +29,9 @@ def small_batches(monkeypatch):
 
 
 @pytest.fixture
-def image(app):
-    """A stored image (files are not needed: the export only names them)."""
-    with app.app_context():
-        image = Image(
-            name='=تصویر "یک".png',
-            file="core_media/2024/01/15/img one.png",
-            size=808754,
-            width=100,
-            height=80,
-            mode="RGB",
-            thumbnails=[
-                Thumbnail(size=edge, file=f"core_media/2024/01/15/thumbnails/one_{edge}.jpg")
-                for edge in (64, 128, 512, 1080)
-            ],
-        )
-        db.session.add(image)
-        db.session.commit()
-        return image.id
+def image(make_image):
+    """A stored image's id (files are not needed: the export only names them)."""
+    return make_image(name='=تصویر "یک".png', file="core_media/2024/01/15/img one.png").id
 
 
 def csv_rows(response):
@@ -226,9 +206,9 @@ def test_images_and_thumbnails_are_as_in_the_list(api, portfolio, make_link, ima
 
 
 @pytest.mark.parametrize("seed", [10, 11])
-def test_export_is_every_page_of_the_list(app, api, staff_key, seed, small_batches):
+def test_export_is_every_page_of_the_list(app, api, make_image, staff_key, seed, small_batches):
     """Random queries: the export equals the list's pages joined and the model's answer."""
-    portfolio_id, rows = seed_links(app, seed, size=60)
+    portfolio_id, rows = seed_links(app, make_image, seed, size=60)
     rng = random.Random(seed)
     pool = timestamp_pool(rng)
     for _ in range(25):

@@ -11,11 +11,6 @@ from tests.test_export import HEADER, URL, all_pages, csv_rows, jsonl_records
 
 
 @pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio("Export")
-
-
-@pytest.fixture
 def links(portfolio, make_link, at):
     names = ["github pages", "=SUM(A1)", "گیت‌هاب", "gitlab", 'say "hi"\nbye', "zebra"]
     return [

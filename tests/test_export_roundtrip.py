@@ -9,8 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from portfolio_app.extensions import db
-from portfolio_app.models import Image, Thumbnail
 from tests.test_export import URL, all_pages
 
 COMPARED = ("name", "url", "description", "created_at", "updated_at")
@@ -33,23 +31,9 @@ DESCRIPTIONS = [None, "", "a  b", "توضیح\nدوم", '"quoted"']
 
 
 @pytest.fixture
-def image(app):
-    with app.app_context():
-        image = Image(
-            name="عکس.png",
-            file="core_media/2024/01/15/one.png",
-            size=1234,
-            width=10,
-            height=10,
-            mode="RGB",
-            thumbnails=[
-                Thumbnail(size=edge, file=f"core_media/t/one_{edge}.jpg")
-                for edge in (64, 128, 512, 1080)
-            ],
-        )
-        db.session.add(image)
-        db.session.commit()
-        return image.id
+def image(make_image):
+    """A stored image's id (no files: an export names the image only by URL)."""
+    return make_image(name="عکس.png", file="core_media/2024/01/15/one.png").id
 
 
 @pytest.fixture
@@ -100,8 +84,7 @@ def test_an_api_export_imports_back_unchanged(
     assert all(link["image_data"] is None for link in after)
     with_images = sum(link["image_data"] is not None for link in before)
     assert with_images == 5
-    # The import says how many links it could not bring an image for. (This needs the
-    # import of branch `import`; main's import at the time of writing says nothing.)
+    # The import says how many links it could not bring an image for.
     assert images_left_behind(result.stderr) == with_images, result.stderr
     exported_again = api(URL.format(target.id), format="jsonl", **params).get_data()
     orders = [line.rsplit(b'"order":', 1)[1] for line in exported_again.split(b"\n")[:-1]]

@@ -16,11 +16,6 @@ from tests.images import write_jpeg
 URL = "/api/portfolios/{}/links/"
 
 
-@pytest.fixture
-def portfolio(make_portfolio):
-    return make_portfolio()
-
-
 def invoke(runner, *args):
     return runner.invoke(args=[str(arg) for arg in args])
 

@@ -13,31 +13,20 @@ import sqlalchemy as sa
 
 from portfolio_app.extensions import db
 from portfolio_app.links.counts import EXTENSION
-from portfolio_app.models import Image, Link, Portfolio, Thumbnail
+from portfolio_app.models import Link, Portfolio
 
 URL = "/api/portfolios/{}/links/"
 
 
 @pytest.fixture
-def full_portfolio(app, make_portfolio):
+def full_portfolio(app, make_portfolio, make_image):
     """A portfolio of 120 links, every other one with an image and its four thumbnails."""
     portfolio = make_portfolio()
+    images = {n: make_image(name=f"{n}.jpg", file=f"core_media/{n}.jpg") for n in range(1, 120, 2)}
     with app.app_context():
         for n in range(120):
-            image = None
-            if n % 2:
-                image = Image(
-                    name=f"{n}.jpg",
-                    file=f"core_media/{n}.jpg",
-                    size=n,
-                    width=1,
-                    height=1,
-                    mode="RGB",
-                    thumbnails=[
-                        Thumbnail(size=e, file=f"t/{n}_{e}.jpg") for e in (64, 128, 512, 1080)
-                    ],
-                )
-            db.session.add(Link(portfolio_id=portfolio.id, name=f"github {n}", image=image))
+            image_id = images[n].id if n in images else None
+            db.session.add(Link(portfolio_id=portfolio.id, name=f"github {n}", image_id=image_id))
         db.session.commit()
     return portfolio
 

@@ -334,11 +334,17 @@ def test_a_write_that_rolls_back_is_not_counted(app, client, portfolio):
     assert _writes(client, "created") == before + 3
 
 
-def test_imports_are_counted(client):
-    from portfolio_app import metrics
+def test_imports_are_counted_once_committed(client, runner, portfolio, tmp_path):
+    def imported(*names):
+        path = tmp_path / "links.jsonl"
+        path.write_text("".join(json.dumps({"name": name}) + "\n" for name in names))
+        return runner.invoke(args=["links", "import", str(portfolio.id), str(path)]).exit_code
 
     before = _sample(client, "portfolio_links_imported_total")
-    metrics.record_links_imported(7)
+    assert imported(*(f"link {n}" for n in range(7))) == 0
+    assert _sample(client, "portfolio_links_imported_total") == before + 7
+    # A refused file imports nothing, so counts nothing.
+    assert imported("kept until the error", "") != 0
     assert _sample(client, "portfolio_links_imported_total") == before + 7
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.staff_support import LIST, STAFF, audit_actions, flashes, links_of, post, text_of
 
-pytest_plugins = ["tests.staff_fixtures"]  # staff, portfolio, browser
+pytest_plugins = ["tests.staff_fixtures"]  # staff, browser
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 

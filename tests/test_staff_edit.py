@@ -20,7 +20,7 @@ from tests.staff_support import (
     text_of,
 )
 
-pytest_plugins = ["tests.staff_fixtures"]  # its fixtures: staff, portfolio, browser
+pytest_plugins = ["tests.staff_fixtures"]  # its fixtures: staff, browser
 
 
 def load(app, link_id):

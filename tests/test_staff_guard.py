@@ -6,7 +6,7 @@ import pytest
 
 from tests.staff_support import LIST, STAFF, links_of, post, sign_in, text_of
 
-pytest_plugins = ["tests.staff_fixtures"]  # staff, portfolio, browser
+pytest_plugins = ["tests.staff_fixtures"]  # staff, browser
 
 
 @pytest.fixture

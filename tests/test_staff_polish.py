@@ -8,7 +8,7 @@ import pytest
 from tests.staff_support import LIST, text_of
 from tests.test_pages import csrf_token, log_in
 
-pytest_plugins = ["tests.staff_fixtures"]  # staff, portfolio, browser
+pytest_plugins = ["tests.staff_fixtures"]  # staff, browser
 HTML = {"Accept": "text/html"}
 
 

@@ -50,8 +50,9 @@ def register(app):
 def page_translations():
     """Return this request's translations, looked up on its first string only."""
     # Flask-Babel looks them up anew for every string (the context, the domain, the
-    # locale and its name): a third of the staff page's time. The locale is chosen once
-    # per request (select_locale) and nothing here changes it afterwards.
+    # locale and its name), and a page has many strings (the cost: docs/performance.md).
+    # The locale is chosen once per request (select_locale) and nothing here changes it
+    # afterwards.
     translations = g.get("_page_translations")
     if translations is None:
         translations = g._page_translations = get_translations()

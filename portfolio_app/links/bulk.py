@@ -137,9 +137,9 @@ class CopyWriter(LinkWriter):
         self.cursor = self.connection.cursor()
         # The rows are sent as they are checked, so PostgreSQL indexes them (the trigram
         # index above all) while Python reads the next records. psycopg's
-        # QueuedLibpqWriter (a sending thread) cost a fifth more CPU here for no gain in
-        # time, measured in docs/performance.md. Entered here and left in _finish: the
-        # COPY stays open across add() calls.
+        # QueuedLibpqWriter (a sending thread) cost more CPU here for no gain in time,
+        # measured in docs/performance.md. Entered here and left in _finish: the COPY
+        # stays open across add() calls.
         self.block = self.cursor.copy(f"COPY links ({columns}) FROM STDIN")
         self.copy = self.block.__enter__()
 

@@ -95,7 +95,8 @@ class LinkSnapshot:
 
     def batches(self):
         """Yield the links in order, a Batch at a time."""
-        # Rows, not ORM objects: a third of the time, and nothing kept once written.
+        # Rows, not ORM objects: cheaper to build (docs/performance.md), and nothing kept
+        # once written.
         result = self.connection.execution_options(yield_per=self.batch_size).execute(
             self.statement
         )

@@ -16,6 +16,7 @@ from ..models import ID_MAX, int_from_digits
 from ..text import normalise
 from .patterns import (
     DATE_PATTERN,
+    ISO_DATE,
     NO_NUL_PATTERN,
     any_case_pattern,
     moment_schema,
@@ -24,8 +25,6 @@ from .patterns import (
 
 INT64_MIN, INT64_MAX = -(ID_MAX + 1), ID_MAX
 
-# An ISO 8601 calendar date's shape, YYYY-MM-DD; openapi.py's patterns are built on it too.
-ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _DATE = re.compile(ISO_DATE + r"\Z")
 _DATETIME = re.compile(

@@ -6,13 +6,16 @@ OpenAPI description, the staff page and the catalogue read one declaration.
 import sys
 from functools import cache
 
+# An ISO 8601 calendar date's shape, YYYY-MM-DD: the patterns below, the one of the API's
+# timestamps (schemas.py) and the date and date-time parsers (fields.py) are built on it.
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # A date from year 0001 (format "date" alone admits 0000, which no calendar here has).
-DATE_PATTERN = r"^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_PATTERN = rf"^(?!0000){ISO_DATE}$"
 # An RFC 3339 date-time, at most to the microsecond, whose UTC instant stays within years
 # 1..9999: no positive offset on the first day, no negative one on the last.
 DATE_TIME_PATTERN = (
     r"^(?!0000|0001-01-01[Tt][^+]*\+|9999-12-31[Tt][^-]*-)"
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    rf"{ISO_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 NO_NUL_PATTERN = r"^[^\u0000]*$"

@@ -377,9 +377,9 @@ _UNINDEXED_POSTGRESQL = {int: "({} + 0)", str: "({} || '')", datetime: "({} + in
 def _compile_not_indexed_postgresql(element, compiler, **kw):
     # PostgreSQL, told a LIMIT, walks the ordering's index while its estimate says the
     # matches come soon; when they cluster at the far end (a rare search ordered by name),
-    # it reads half the portfolio for ten rows. An expression hides the index: as a sort
-    # key, the planner then finds the rows by the filters' indexes and sorts them; as a
-    # range, it walks the ordering's index and checks the range on what it meets.
+    # it reads much of the portfolio for ten rows. An expression hides the index: as a
+    # sort key, the planner then finds the rows by the filters' indexes and sorts them; as
+    # a range, it walks the ordering's index and checks the range on what it meets.
     sql_type = element.clauses.clauses[0].type
     sql_type = sql_type.impl if isinstance(sql_type, TypeDecorator) else sql_type
     return _UNINDEXED_POSTGRESQL[sql_type.python_type].format(

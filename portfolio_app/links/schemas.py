@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from marshmallow.experimental.context import Context
 
 from ..media import human_readable_size, media_url_prefix, prefixed_media_url
+from .patterns import ISO_DATE
 
 
 def timestamp_text(value):
@@ -31,7 +32,7 @@ class Timestamp(fields.Field):
         return {
             "type": "string",
             "format": "date-time",
-            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$",
+            "pattern": rf"^{ISO_DATE}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\.[0-9]{{6}}Z$",
             "description": "UTC, always six fractional digits and `Z`.",
         }, []
 
