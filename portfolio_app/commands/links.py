@@ -11,7 +11,9 @@ from ..links.import_file import UnreadableFile
 from ..links.inputs import LinkIn
 from .common import find_portfolio, load_link
 
-links = AppGroup("links", help="Add links to a portfolio, one by one or from a file.")
+links = AppGroup(
+    "links", help="Add, change, move, delete, restore, import, list and export a portfolio's links."
+)
 
 
 @links.command("add")
