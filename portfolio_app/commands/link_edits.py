@@ -70,7 +70,10 @@ def update_link(link_id, image_path, remove_image, **options):
 @click.option("--first", is_flag=True, help="Put it first.")
 @click.option("--last", is_flag=True, help="Put it last.")
 def move_link(link_id, before_id, after_id, first, last):
-    """Move link LINK_ID before or after another link of its portfolio, or first or last."""
+    """Move link LINK_ID before or after another link, or first or last.
+
+    The other link must be in the same portfolio; first and last are in its default ordering.
+    """
     given = [before_id is not None, after_id is not None, first, last]
     if sum(given) != 1:
         raise click.UsageError("Give exactly one of --before, --after, --first or --last.")
@@ -110,7 +113,11 @@ def delete_link(link_id):
 @links.command("restore")
 @click.argument("audit_id", type=ID)
 def restore_link(audit_id):
-    """Bring back the link deleted in audit entry AUDIT_ID, and print its new id."""
+    """Restore the link deleted in audit entry AUDIT_ID; print its id.
+
+    The link comes back under a new id (printed), with its fields, order, created_at and
+    image.
+    """
     entry = audit.find_entry(audit_id)
     if entry is None:
         raise click.ClickException(

@@ -31,7 +31,11 @@ base_url_option = click.option(
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @base_url_option
 def list_links(portfolio_id, limit, offset, base_url, **options):
-    """Print a portfolio's links, filtered and ordered as the API's list: one JSON a line."""
+    """Print the matching links as the API lists them: one JSON a line.
+
+    The links of portfolio PORTFOLIO_ID, filtered and ordered as the API's list; --limit and
+    --offset take one page of them.
+    """
     portfolio = find_portfolio(portfolio_id)
     args = parse_query_options(options)
     query = build_links_query(portfolio.id, args).select.limit(limit).offset(offset or None)
@@ -52,8 +56,9 @@ def list_links(portfolio_id, limit, offset, base_url, **options):
 @query_options
 @base_url_option
 def export_links(portfolio_id, export_format, base_url, **options):
-    """Write every link of a portfolio that matches the filters to stdout, as the API's export.
+    """Write every matching link to stdout, as the API's export.
 
+    Every link of portfolio PORTFOLIO_ID that matches the filters, in the list's order.
     Image URLs are absolute, as the API's: under a relative MEDIA_URL (the default, /media/)
     an export holding images needs --base-url or PUBLIC_URL.
     """
