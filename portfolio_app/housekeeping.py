@@ -1,8 +1,9 @@
 """Media housekeeping: images nothing shows any more, and files no image names.
 
 Writes never delete an image's files: the audit entry of the write that replaced or removed
-it still shows it (SPEC 8). An image becomes an orphan only when no link and no audit entry
-refers to it; a file, when no image or thumbnail row names it (a crash between storing and
+it still shows it (SPEC 8), and `flask links restore` brings a link back with it. An image
+becomes an orphan only when no link and no audit entry refers to it (`flask audit prune`
+lets old entries go); a file, when no image or thumbnail row names it (a crash between storing and
 committing). Both must also be older than a grace period, so an upload whose transaction has
 not committed yet is never taken for an orphan.
 """

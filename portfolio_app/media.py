@@ -156,6 +156,12 @@ def media_url_prefix(host_url):
     return base
 
 
+def is_absolute_url(url):
+    """Return whether url names its scheme and server (https://cdn.example.com/media/)."""
+    parts = urlsplit(url)
+    return bool(parts.scheme and parts.netloc)
+
+
 def register(app):
     """Serve the media root at MEDIA_URL in development; clean up after failed writes."""
     # Registered after Flask-SQLAlchemy, so it runs before the session is removed.

@@ -573,7 +573,7 @@ def summaries(runner, *group):
     return rows
 
 
-@pytest.mark.parametrize("group", ["users", "tokens", "portfolios"])
+@pytest.mark.parametrize("group", ["users", "tokens", "portfolios", "links", "audit", "media"])
 def test_every_command_summary_is_whole(app, runner, group):
     commands = app.cli.get_command(None, group).commands
     listed = summaries(runner, group)
@@ -587,7 +587,7 @@ def test_every_command_summary_is_whole(app, runner, group):
 
 def test_the_group_summaries_are_whole(runner):
     listed = summaries(runner)
-    for name in ("users", "tokens", "portfolios", "demo"):
+    for name in ("users", "tokens", "portfolios", "links", "audit", "media", "demo"):
         assert listed[name].endswith(".") and not listed[name].endswith("..."), name
 
 

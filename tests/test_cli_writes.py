@@ -159,7 +159,7 @@ def test_restore_refuses_an_entry_that_is_not_a_deletion(runner, portfolio, make
     invoke(runner, "links", "update", link.id, "--name", "x")
     entry = audit_lines(runner)[0]
     assert_fails(invoke(runner, "links", "restore", entry["id"]), "is not the deletion of a link")
-    assert_fails(invoke(runner, "links", "restore", 12345), "is not the deletion of a link")
+    assert_fails(invoke(runner, "links", "restore", 12345), "No audit entry 12345: there never")
 
 
 def test_portfolios_delete_keeps_every_link_in_the_audit_log(app, runner, portfolio, make_link):

@@ -1,5 +1,7 @@
 """`flask links list` and `flask links export`: the list's filters as options, to stdout."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -8,6 +10,12 @@ from portfolio_app.commands import link_export
 from portfolio_app.commands.query_options import NOT_OPTIONS, option_name
 from portfolio_app.links.args import LinkListArgs
 from tests.test_export import HEADER, URL, all_pages, csv_rows, jsonl_records
+
+
+@pytest.fixture(autouse=True)
+def no_public_url(monkeypatch):
+    """The tests say when PUBLIC_URL is set; the environment running them does not."""
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
 
 
 @pytest.fixture
@@ -143,3 +151,139 @@ def test_export_of_many_links_matches_the_api(runner, api, portfolio, make_link,
     result = invoke(runner, "links", "export", portfolio.id, "--ordering", "-id")
     exported = jsonl_records(api(URL.format(portfolio.id), format="jsonl", ordering="-id"))
     assert [json.loads(line) for line in result.stdout.splitlines()] == exported
+
+
+@pytest.fixture
+def pictured(portfolio, make_link, make_image):
+    """Two links of the portfolio with an image, after one without."""
+    image = make_image(file="core_media/2024/01/15/one.jpg")
+    return [
+        make_link(portfolio, name="plain"),
+        make_link(portfolio, name="pictured", image_id=image.id),
+        make_link(portfolio, name="pictured too", image_id=image.id),
+    ]
+
+
+def image_urls(result, fmt):
+    """Return every media URL an export wrote: CSV's image_url, JSON Lines' f fields."""
+    if fmt == "csv":
+        header, *rows = list(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
+        return [row[header.index("image_url")] for row in rows if row[header.index("image_url")]]
+    images = [json.loads(line)["image_data"] for line in result.stdout.splitlines()]
+    return [url for image in images if image for url in (image["f"], *thumbnail_urls(image))]
+
+
+def thumbnail_urls(image):
+    return [thumbnail["f"] for thumbnail in image["thumbnails"]]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_with_images_needs_a_base_url_under_a_relative_media_url(
+    runner, portfolio, pictured, fmt
+):
+    result = invoke(runner, "links", "export", portfolio.id, "--format", fmt)
+    assert result.exit_code == 2
+    assert result.stdout_bytes == b""  # not even the CSV header
+    assert "--base-url" in result.stderr
+    assert "PUBLIC_URL" in result.stderr
+    assert "MEDIA_URL '/media/' is relative" in result.stderr
+    assert "Exported" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_makes_image_urls_absolute_with_the_base_url(runner, portfolio, pictured, fmt):
+    result = invoke(
+        runner, "links", "export", portfolio.id, "--format", fmt,
+        "--base-url", "https://links.example.com",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    urls = image_urls(result, fmt)
+    assert urls  # two links, each with its image (and, in JSON Lines, its thumbnails)
+    assert all(url.startswith("https://links.example.com/media/core_media/") for url in urls)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_reads_the_base_url_from_public_url(runner, api, portfolio, pictured, fmt):
+    result = runner.invoke(
+        args=["links", "export", str(portfolio.id), "--format", fmt],
+        env={"PUBLIC_URL": "http://localhost/"},
+    )
+    assert result.exit_code == 0, result.output
+    # The API's own export, whose URLs the request's host makes absolute.
+    assert result.stdout_bytes == api(URL.format(portfolio.id), format=fmt).get_data()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_needs_no_base_url_under_an_absolute_media_url(
+    app, runner, portfolio, pictured, fmt
+):
+    app.config["MEDIA_URL"] = "https://cdn.example.com/media/"
+    result = invoke(runner, "links", "export", portfolio.id, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    urls = image_urls(result, fmt)
+    assert urls
+    assert all(url.startswith("https://cdn.example.com/media/core_media/") for url in urls)
+
+
+def test_a_scheme_relative_media_url_takes_the_base_urls_scheme(app, runner, portfolio, pictured):
+    app.config["MEDIA_URL"] = "//cdn.example.com/media/"
+    refused = invoke(runner, "links", "export", portfolio.id)
+    assert refused.exit_code == 2
+    assert "--base-url" in refused.stderr
+    result = invoke(runner, "links", "export", portfolio.id, "--base-url", "https://x.example")
+    assert result.exit_code == 0, result.output
+    assert all(url.startswith("https://cdn.example.com/media/") for url in image_urls(result, ""))
+
+
+def test_export_of_links_without_images_needs_no_base_url(runner, portfolio, pictured):
+    result = invoke(runner, "links", "export", portfolio.id, "--has-image", "false")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["name"] for line in result.stdout.splitlines()] == ["plain"]
+    assert result.stderr == "Exported 1 links.\n"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "links.example.com",
+        "ftp://links.example.com",
+        "https://",
+        "https:///path",
+        "https://links.example.com:port",
+        "https://links.example.com/?x=1",
+        "https://links.example.com/#top",
+        "https://links example.com",
+        "https://[::1",
+        "/media/",
+    ],
+)
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_a_base_url_that_is_not_an_http_url_with_a_host_is_refused(
+    runner, portfolio, links, command, base_url
+):
+    result = invoke(runner, "links", command, portfolio.id, "--base-url", base_url)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"Invalid value for '--base-url': {base_url!r} is not an http or https URL" in (
+        result.stderr
+    )
+
+
+def test_a_bad_public_url_is_named(runner, portfolio, links):
+    result = runner.invoke(
+        args=["links", "export", str(portfolio.id)], env={"PUBLIC_URL": "links.example.com"}
+    )
+    assert result.exit_code == 2
+    assert "PUBLIC_URL is 'links.example.com', not an http or https URL with a host" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://localhost:5000", "https://links.example.com/portfolio/", "http://[::1]"]
+)
+def test_a_base_url_may_have_a_port_a_path_or_an_address(runner, portfolio, pictured, base_url):
+    result = invoke(runner, "links", "export", portfolio.id, "--base-url", base_url)
+    assert result.exit_code == 0, result.output
+    urls = image_urls(result, "jsonl")
+    assert all(url.startswith(base_url.rstrip("/") + "/media/core_media/") for url in urls)

@@ -95,8 +95,10 @@ def test_an_api_export_imports_back_unchanged(
 def test_a_command_line_export_imports_back_unchanged(
     api, runner, source, make_portfolio, tmp_path
 ):
-    exported = runner.invoke(args=["links", "export", str(source.id), "--search", "e"])
-    assert exported.exit_code == 0
+    exported = runner.invoke(
+        args=["links", "export", str(source.id), "--search", "e", "--base-url", "http://localhost"]
+    )
+    assert exported.exit_code == 0, exported.output
     path = tmp_path / "export.jsonl"
     path.write_bytes(exported.stdout_bytes)
     target = make_portfolio("Target")

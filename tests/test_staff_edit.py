@@ -255,6 +255,22 @@ def test_edit_history_shows_each_change_with_who_and_what(app, browser, portfoli
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z"', history)
 
 
+@pytest.mark.parametrize(
+    ("language", "who"), [("en", "command line"), ("fa", "خط فرمان")], ids=["en", "fa"]
+)
+def test_history_names_the_command_line_in_the_pages_language(
+    app, browser, portfolio, link, language, who
+):
+    result = app.test_cli_runner().invoke(args=["links", "update", str(link.id), "--order", "3"])
+    assert result.exit_code == 0, result.output
+    page = browser.get(edit_url(portfolio, link), headers={"Accept-Language": language})
+    html = page.get_data(as_text=True)
+    history = html[html.index('id="history-heading"') :]
+    assert f"<bdi>{who}</bdi>" in history
+    if language == "fa":
+        assert "command line" not in history
+
+
 def test_history_escapes_what_it_shows(app, browser, portfolio, make_link):
     link = make_link(portfolio, name="x")
     post(

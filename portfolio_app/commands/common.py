@@ -3,8 +3,10 @@
 import re
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 from marshmallow import ValidationError
 from werkzeug.datastructures import FileStorage
 
@@ -28,6 +30,42 @@ def find_portfolio(portfolio_id):
     if portfolio is None:
         raise click.ClickException(f"No portfolio with id {portfolio_id}.")
     return portfolio
+
+
+class BaseURL(click.ParamType):
+    """Where the app is served: an http or https URL with a host, to make media URLs absolute."""
+
+    name = "URL"
+
+    def convert(self, value, param, ctx):
+        """Return value if it is such a URL ("" stays "": not given); else a usage error."""
+        if value == "" or _is_base_url(value):
+            return value
+        if ctx is not None and ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT:
+            given = f"{param.envvar} is {value!r},"
+        else:
+            given = f"{value!r} is"
+        self.fail(
+            f"{given} not an http or https URL with a host (such as https://links.example.com).",
+            param,
+            ctx,
+        )
+
+
+def _is_base_url(value):
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError:  # also an unbalanced [ or ]
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.query
+        and not parts.fragment
+    )
 
 
 def load_link(schema, options, image_path=None, remove_image=False):

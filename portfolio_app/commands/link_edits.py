@@ -1,10 +1,11 @@
-"""`flask links update|move|delete|restore` and `flask audit list`: the API's writes, by hand.
+"""`flask links update|move|delete|restore`, `flask audit list|prune`: the API's writes, by hand.
 
 Each parses its options, calls portfolio_app/links/ (the functions the API calls, in one
 transaction, recorded in the audit log as the command line) and prints what a script needs.
 """
 
 import json
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -13,11 +14,11 @@ from ..extensions import db
 from ..links import audit, writes
 from ..links.audit import COMMAND_LINE
 from ..links.inputs import LinkIn
-from ..models import ID_MAX, Link
-from .common import load_link
+from ..models import ID_MAX, Link, utcnow
+from .common import load_link, timestamp
 from .links import links
 
-audit_group = AppGroup("audit", help="Read the audit log of link changes.")
+audit_group = AppGroup("audit", help="Read the audit log of link changes, or let old entries go.")
 # Ids are 64-bit: anything else names no row (and PostgreSQL would refuse to compare it).
 ID = click.IntRange(1, ID_MAX)
 
@@ -69,7 +70,10 @@ def update_link(link_id, image_path, remove_image, **options):
 @click.option("--first", is_flag=True, help="Put it first.")
 @click.option("--last", is_flag=True, help="Put it last.")
 def move_link(link_id, before_id, after_id, first, last):
-    """Move link LINK_ID before or after another link of its portfolio, or first or last."""
+    """Move link LINK_ID before or after another link, or first or last.
+
+    The other link must be in the same portfolio; first and last are in its default ordering.
+    """
     given = [before_id is not None, after_id is not None, first, last]
     if sum(given) != 1:
         raise click.UsageError("Give exactly one of --before, --after, --first or --last.")
@@ -109,9 +113,18 @@ def delete_link(link_id):
 @links.command("restore")
 @click.argument("audit_id", type=ID)
 def restore_link(audit_id):
-    """Bring back the link deleted in audit entry AUDIT_ID, and print its new id."""
-    entry = audit.deleted_entry(audit_id)
+    """Restore the link deleted in audit entry AUDIT_ID; print its id.
+
+    The link comes back under a new id (printed), with its fields, order, created_at and
+    image.
+    """
+    entry = audit.find_entry(audit_id)
     if entry is None:
+        raise click.ClickException(
+            f"No audit entry {audit_id}: there never was one, or `flask audit prune` removed"
+            " it, and with it what restoring the link needed."
+        )
+    if entry.action != "delete":
         raise click.ClickException(f"Audit entry {audit_id} is not the deletion of a link.")
     try:
         with writes.transaction(entry.portfolio_id):
@@ -137,3 +150,36 @@ def list_audit(portfolio_id, link_id, limit, base_url):
     """Print the audit log, newest first: one JSON object a line."""
     for entry in audit.entries(portfolio_id=portfolio_id, link_id=link_id, limit=limit):
         click.echo(json.dumps(audit.dump_entry(entry, base_url), ensure_ascii=False))
+
+
+@audit_group.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    metavar="DAYS",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Delete the entries recorded more than DAYS days ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count them; delete nothing.")
+def prune_audit(days, dry_run):
+    """Delete the audit entries older than DAYS days, and print how many.
+
+    Entries keep what a write replaced or deleted: `flask links restore` needs a deletion's
+    entry, and an image stays stored while any entry shows it. Once they are gone those
+    links cannot be restored, and `flask media prune` removes the images only they showed.
+    """
+    cutoff = utcnow() - timedelta(days=days)
+    since = timestamp(cutoff)
+    if dry_run:
+        count = audit.count_before(cutoff)
+        summary = f"Would delete {count} audit entries recorded before {since}."
+    else:
+        count = audit.prune_before(cutoff)
+        db.session.commit()
+        summary = (
+            f"Deleted {count} audit entries recorded before {since}; `flask media prune`"
+            " now removes the images only they showed."
+        )
+    click.echo(count)
+    click.echo(summary, err=True)

@@ -11,7 +11,7 @@ from ..links.import_file import UnreadableFile
 from ..links.inputs import LinkIn
 from .common import find_portfolio, load_link
 
-links = AppGroup("links", help="Add links to a portfolio, one by one or from a file.")
+links = AppGroup("links", help="Add, import, edit, move, delete, restore, list, export links.")
 
 
 @links.command("add")
@@ -24,7 +24,7 @@ links = AppGroup("links", help="Add links to a portfolio, one by one or from a f
 )
 @click.option("--order", metavar="N", help="The link's position (an integer; default 0).")
 def add_link(portfolio_id, image, **options):
-    """Add a link to a portfolio (checked as the API's POST) and print its id."""
+    """Add a link (checked as the API's POST) and print its id."""
     portfolio = find_portfolio(portfolio_id)
     if image is not None and not Path(image).is_file():
         raise click.ClickException(f"--image: No such file: {image}")

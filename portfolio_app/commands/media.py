@@ -21,7 +21,15 @@ media = AppGroup("media", help="Look after the stored images and thumbnails.")
     help="Leave anything younger than this (an upload may not have committed yet).",
 )
 def prune_media(dry_run, grace):
-    """Remove images no link or audit entry shows, and files no image names."""
+    """Remove images no link or audit entry shows, and stray files.
+
+    A stray file is one no image or thumbnail names (a crash between storing and committing).
+
+    An image a link no longer shows (replaced, removed, or its link deleted) stays while an
+    audit entry shows it, so that `flask links restore` can bring the link back with it.
+    `flask audit prune --older-than DAYS` lets old entries go; the next `media prune` then
+    removes the images only they showed.
+    """
     orphans = find_orphans(timedelta(minutes=grace))
     paths = orphans.paths()
     for path in paths:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from marshmallow.experimental.context import Context
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -131,10 +131,34 @@ def _dump_state(fields, image):
     }
 
 
-def deleted_entry(audit_id):
-    """Return the "delete" entry with this id, with its image, or None."""
+def find_entry(audit_id):
+    """Return the entry with this id, with the image it shows before, or None."""
     return db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.id == audit_id, AuditEntry.action == "delete")
+        .where(AuditEntry.id == audit_id)
         .options(selectinload(AuditEntry.before_image))
     ).first()
+
+
+def count_before(cutoff):
+    """Return how many entries were recorded before cutoff (an aware datetime)."""
+    _allow_long_statements()
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.at < cutoff)
+    )
+
+
+def prune_before(cutoff):
+    """Delete the entries recorded before cutoff, in the session's transaction; return how many.
+
+    What they kept goes with them: a link deleted in one of them can no longer be restored,
+    and an image only they showed is left to `flask media prune` (housekeeping.find_orphans).
+    """
+    _allow_long_statements()
+    return db.session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount
+
+
+def _allow_long_statements():
+    # Years of history take longer than the timeout meant for requests: this transaction only.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL statement_timeout = 0"))

@@ -90,8 +90,19 @@ class LinkSnapshot:
         except BaseException:
             self.close()
             raise
+        self.query = query
         self.statement = export_statement(query, ordering)
         self.batch_size = batch_size
+
+    def has_images(self):
+        """Return whether any of the links has an image, read from the same snapshot."""
+        with_image = (
+            self.query.with_only_columns(Link.id, maintain_column_froms=True)
+            .where(Link.image_id.is_not(None))
+            .order_by(None)
+            .limit(1)
+        )
+        return self.connection.scalar(with_image) is not None
 
     def batches(self):
         """Yield the links in order, a Batch at a time."""

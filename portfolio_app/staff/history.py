@@ -65,7 +65,8 @@ def _event(entry):
         id=entry.id,
         at=timestamp_text(entry.at),
         moment=entry.at,
-        who=entry.username or str(COMMAND_LINE),
+        # The command line records no user, and its name is said in the page's language.
+        who=str(COMMAND_LINE) if entry.user_id is None else entry.username,
         action=entry.action,
         label=str(ACTION_LABELS[entry.action]),
         changes=changes,

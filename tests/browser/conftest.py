@@ -59,13 +59,17 @@ class Seed:
     demo_id: int
     hostile_id: int
     empty_id: int
+    edited_id: int  # a portfolio whose one link has a history, for the staff pages
+    edited_link_id: int
 
 
 def _seed(app):
-    """Migrate, run `flask demo`, and add a portfolio of hostile links and an empty one."""
+    """Migrate, run `flask demo`, and add a portfolio of hostile links, an empty one, and
+    one whose link was added and changed through the audited writes."""
     with app.app_context():
         flask_migrate.upgrade()
-    result = app.test_cli_runner().invoke(args=["demo"])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output or repr(result.exception)
     login = re.search(r"^Login:\s+(\S+) / (\S+)$", result.output, re.M)
     token = re.search(r"^Token:\s+(\S+)$", result.output, re.M)
@@ -80,7 +84,23 @@ def _seed(app):
         )
         db.session.commit()
         ids = hostile.id, empty.id
-    return Seed(login[1], login[2], token[1], int(demo_id[1]), *ids)
+    return Seed(login[1], login[2], token[1], int(demo_id[1]), *ids, *_edited_link(runner))
+
+
+def _edited_link(runner):
+    """Return (portfolio id, link id) of a link added, then changed, with `flask links`."""
+
+    def run(*args):
+        result = runner.invoke(args=[str(arg) for arg in args])
+        assert result.exit_code == 0, result.output or repr(result.exception)
+        return result.stdout
+
+    portfolio_id = int(run("portfolios", "create", "Edited portfolio"))
+    link_id = int(
+        run("links", "add", portfolio_id, "--name", "Edited", "--url", "https://e.example/")
+    )
+    run("links", "update", link_id, "--description", "Changed once")
+    return portfolio_id, link_id
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,11 @@ def links_path(portfolio_id, query=""):
     return LINKS.format(portfolio_id) + (f"?{query}" if query else "")
 
 
+def staff_path(portfolio_id, rest):
+    """Return a staff page's path: staff_path(1, "new"), staff_path(1, "5/edit")."""
+    return f"/staff/portfolios/{portfolio_id}/links/{rest}"
+
+
 def url_state(page):
     """Return the page URL's parameters that carry state (empty ones mean nothing)."""
     return {key: value for key, value in parse_qsl(urlsplit(page.url).query) if value}

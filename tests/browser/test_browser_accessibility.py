@@ -6,7 +6,13 @@ import shutil
 import pytest
 from PIL import Image
 
-from tests.browser.helpers import ARTIFACTS, axe_violations, links_path, wait_for_images
+from tests.browser.helpers import (
+    ARTIFACTS,
+    axe_violations,
+    links_path,
+    staff_path,
+    wait_for_images,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +36,19 @@ PAGES = {
     "empty": (True, lambda seed: links_path(seed.empty_id), 200),
     "hostile": (True, lambda seed: links_path(seed.hostile_id), 200),
     "not-found": (True, lambda seed: "/api/portfolios/999999/links/", 404),
+    # The staff editing pages, on a link with a history (the edit page shows it).
+    "add": (True, lambda seed: staff_path(seed.edited_id, "new"), 200),
+    "edit": (True, lambda seed: staff_path(seed.edited_id, f"{seed.edited_link_id}/edit"), 200),
+    "delete": (
+        True,
+        lambda seed: staff_path(seed.edited_id, f"{seed.edited_link_id}/delete"),
+        200,
+    ),
+    "delete-selected": (
+        True,
+        lambda seed: staff_path(seed.edited_id, f"delete?ids={seed.edited_link_id}"),
+        200,
+    ),
 }
 
 

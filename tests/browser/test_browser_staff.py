@@ -130,6 +130,25 @@ def test_edit_a_link_and_see_its_history(staff_page, live_app, portfolio):
     assert "Created" not in history.inner_text()  # made by the test directly, not audited
 
 
+def test_edit_a_link_in_persian(new_page, live_app, portfolio):
+    page = new_page(locale="fa-IR")
+    start = links_path(portfolio, "limit=3")
+    page.goto(start)
+    with page.expect_navigation():
+        page.locator("tr", has_text="Charlie").get_by_role("link", name="ویرایش").click()
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl")
+    assert page.get_by_role("heading", level=1).inner_text() == "ویرایش پیوند: Charlie"
+    page.get_by_label("نام").fill("چارلی")
+    submit(page, "ذخیره")
+
+    assert page.url.endswith(start)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert messages(page) == ["«چارلی» ذخیره شد."]
+    assert "چارلی" in page.locator("table.links tbody td.name").all_inner_texts()
+    assert names(live_app, portfolio) == ["Alpha", "Bravo", "چارلی", "Delta", "Echo"]
+
+
 def test_replace_and_remove_the_image(staff_page, live_app, portfolio, tmp_path):
     page = staff_page
     picture = tmp_path / "logo.png"
