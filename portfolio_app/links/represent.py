@@ -81,23 +81,25 @@ REPRESENTATIONS = {"json": represent_json, "html": represent_html, "embed": repr
 def represent_export(portfolio, query, args, export_format):
     """Answer with every link of query as a CSV or JSON Lines download, streamed (SPEC 10)."""
     snapshot = LinkSnapshot(db.engine, query.select, args.get("ordering"))
+    filename = f"portfolio-{portfolio.id}-links.{export_format}"
+    headers = {
+        "X-Total-Count": str(snapshot.count),
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    if request.method == "HEAD":
+        # The headers are all a HEAD gets: the snapshot ends now, whether or not the server
+        # ever closes the response.
+        snapshot.close()
+        return Response(content_type=MEDIA_TYPES[export_format], headers=headers)
     chunks = export_chunks(
         snapshot,
         export_format,
         media_url_prefix(request.host_url),
         description=f"portfolio {portfolio.id} as {export_format}",
     )
-    filename = f"portfolio-{portfolio.id}-links.{export_format}"
-    response = Response(
-        chunks,
-        content_type=MEDIA_TYPES[export_format],
-        headers={
-            "X-Total-Count": str(snapshot.count),
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
-    # A response never iterated (HEAD, or a client gone before the first byte) still ends
-    # the snapshot.
+    response = Response(chunks, content_type=MEDIA_TYPES[export_format], headers=headers)
+    # A response never iterated (a client gone before the first byte) still ends the
+    # snapshot, once the server closes it as WSGI requires.
     response.call_on_close(snapshot.close)
     return response
 
