@@ -65,8 +65,32 @@ class PostgresDatabase:
 
     def fresh_url(self, tmp_path):
         with self.engine.begin() as connection:
-            connection.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            # A transaction an earlier test left open would make TRUNCATE wait for ever:
+            # fail that test's successor at once instead, naming what was left.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
+            mine = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            try:
+                connection.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            except sa.exc.OperationalError as error:
+                left = self.end_open_transactions(but=mine)
+                raise RuntimeError(f"an earlier test left transactions open: {left}") from error
         return self.url
+
+    def end_open_transactions(self, but):
+        """End the other sessions idle in a transaction on this database; return their queries."""
+        with self.admin.connect() as connection:
+            return (
+                connection.execute(
+                    sa.text(
+                        "SELECT query, pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> :but"
+                        " AND state LIKE 'idle in transaction%'"
+                    ),
+                    {"name": self.name, "but": but},
+                )
+                .scalars()
+                .all()
+            )
 
     def close(self):
         self.engine.dispose()
