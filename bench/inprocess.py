@@ -2,15 +2,20 @@
 
     .venv/bin/python -m bench.run --build-only                 # prints the folder it kept
     .venv/bin/python -m bench.inprocess FOLDER [PATH] [--requests 2000] [--profile]
+    .venv/bin/python -m bench.inprocess FOLDER --varied dates --tail
 
 Calls the WSGI app directly with the folder's token, as gunicorn would, so what remains is
 the app's own work: routing, checks, SQL through SQLAlchemy, the dump, the headers. Prints
 the fastest and the median per-request time over seven rounds; with --profile, the
 functions that took the most time under cProfile (which slows everything about twofold).
+With --tail, each request is timed on its own (gunicorn's wsgi.py freezes the start-up heap
+first, as here): the percentiles, the garbage collector's passes, and the slowest
+hundredth of the requests with the time each spent in SQL and in a full collection.
 """
 
 import argparse
 import cProfile
+import gc
 import io
 import itertools
 import json
@@ -20,7 +25,10 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import event
+
 from portfolio_app import create_app
+from portfolio_app.extensions import db
 
 from . import varied
 from .database import app_environment
@@ -51,6 +59,10 @@ def main():
     call = request_caller(app, paths, state["key"])
     for _ in range(200):  # warm: connections, statement caches
         call()
+    if options.tail:
+        gc.freeze()  # as wsgi.py does after start-up
+        print_tail(app, call, paths, options.requests)
+        return
     per_round = max(options.requests // ROUNDS, 1)
     times = []
     for _ in range(ROUNDS):
@@ -73,11 +85,61 @@ def parse_args():
     parser.add_argument("--profile", action="store_true", help="also run under cProfile")
     parser.add_argument("--top", type=int, default=40, help="functions shown (40)")
     parser.add_argument(
+        "--tail", action="store_true", help="time each request: the slowest, with SQL and GC"
+    )
+    parser.add_argument(
         "--varied",
         choices=("search", "dates", "flags"),
         help="time distinct requests of this kind (bench/varied.py), not one repeated",
     )
     return parser.parse_args()
+
+
+def print_tail(app, call, paths, count):
+    """Time count requests one by one; print the tail and what the slowest spent their time on."""
+    clock = {"sql": 0.0, "gc": [0.0] * 3, "started": 0.0, "collections": [[], [], []]}
+
+    def on_gc(phase, info):
+        if phase == "start":
+            clock["gc_started"] = time.perf_counter()
+        else:
+            took = time.perf_counter() - clock["gc_started"]
+            clock["gc"][info["generation"]] += took
+            clock["collections"][info["generation"]].append(took * 1000)
+
+    def before(*_):
+        clock["started"] = time.perf_counter()
+
+    def after(*_):
+        clock["sql"] += time.perf_counter() - clock["started"]
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    gc.callbacks.append(on_gc)
+    timed = []
+    for index in range(count):
+        clock["sql"], clock["gc"] = 0.0, [0.0] * 3
+        started = time.perf_counter()
+        call()
+        total = (time.perf_counter() - started) * 1000
+        timed.append(
+            (total, clock["sql"] * 1000, clock["gc"][2] * 1000, (200 + index) % len(paths))
+        )
+    gc.callbacks.remove(on_gc)
+    totals = sorted(t[0] for t in timed)
+    cut = statistics.quantiles(totals, n=100)
+    print(f"{count} requests: p50 {cut[49]:.1f} ms, p99 {cut[98]:.1f} ms, max {totals[-1]:.1f} ms")
+    for generation, passes in enumerate(clock["collections"]):
+        if passes:
+            print(
+                f"  collections of generation {generation}: {len(passes)},"
+                f" mean {statistics.mean(passes):.1f} ms, longest {max(passes):.1f} ms"
+            )
+    print("  slowest hundredth: total / SQL / full collection ms, request")
+    for total, sql, collection, index in sorted(timed, reverse=True)[: max(count // 100, 1)]:
+        print(f"  {total:7.1f} {sql:7.1f} {collection:7.1f}  {paths[index]}")
 
 
 def varied_paths(kind, base, folder, state, count):
