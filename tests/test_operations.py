@@ -398,3 +398,34 @@ def test_metrics_add_up_every_gunicorn_worker(tmp_path, backend):
         and sample.labels == {"endpoint": "/healthz", "method": "GET", "status": "200"}
     ]
     assert counts == [3.0]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("1.1", "1.1"), ("", None), ("2", "2")])
+def test_sessions_price_random_reads_as_configured(backend, app, setting, expected):
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL session setting")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    plain = sa.create_engine(url)  # a session with the server's own settings
+    with plain.connect() as connection:
+        server = connection.exec_driver_sql("SHOW random_page_cost").scalar()
+    plain.dispose()
+    configured = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "DATABASE_RANDOM_PAGE_COST": setting}
+    )
+    with configured.app_context():
+        with db.engine.connect() as connection:
+            value = connection.exec_driver_sql("SHOW random_page_cost").scalar()
+            timeout = connection.exec_driver_sql("SHOW statement_timeout").scalar()
+        db.engine.dispose()
+    assert value == (expected or server)  # empty: the server's own
+    assert timeout == "5s"  # the other session setting kept
+
+
+def test_a_random_page_cost_that_is_no_number_stops_the_start():
+    with pytest.raises(RuntimeError, match="DATABASE_RANDOM_PAGE_COST='cheap' is not a number"):
+        create_app(
+            {
+                "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none",
+                "DATABASE_RANDOM_PAGE_COST": "cheap",
+            }
+        )
