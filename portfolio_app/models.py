@@ -61,6 +61,11 @@ def id_from_digits(digits):
     return number if number <= ID_MAX else None
 
 
+def id_from_text(text):
+    """Return the id a string names if it is ASCII digits (within ID_MAX), else None."""
+    return id_from_digits(text) if text.isascii() and text.isdigit() else None
+
+
 def can_be_id(number):
     """Tell whether an integer can name a row (1..ID_MAX); PostgreSQL refuses larger ones."""
     return 0 < number <= ID_MAX

@@ -9,7 +9,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..models import Link, id_from_digits
+from ..models import Link, id_from_text
 
 # Public ordering name -> column. Adding a sortable field is adding one line here.
 ORDERING_FIELDS = {
@@ -36,11 +36,6 @@ def _phrase(term):
     return '"' + term.replace('"', '""') + '"'  # FTS5's quoting: "" is a literal "
 
 
-def _digits_id(term):
-    """Return the id a term of ASCII digits names (a search for it also matches that id)."""
-    return id_from_digits(term) if term.isascii() and term.isdigit() else None
-
-
 class TermsInIndex(FunctionElement):
     """Normalised search terms, every one in a link's search text, found through an index.
 
@@ -59,11 +54,11 @@ class TermsInIndex(FunctionElement):
 
     def __init__(self, terms):
         self.terms = tuple(terms)
-        words = [_phrase(term) for term in terms if _digits_id(term) is None]
+        words = [_phrase(term) for term in terms if id_from_text(term) is None]
         # Every bound value is a clause, so statements cached by shape get the right values.
         clauses = [Link.id, Link.search_text, literal(" AND ".join(words)) if words else null()]
         for term in terms:
-            link_id = _digits_id(term)
+            link_id = id_from_text(term)
             id_clause = literal(link_id) if link_id is not None else null()
             clauses += [literal(_like_pattern(term)), literal(_phrase(term)), id_clause]
         super().__init__(*clauses)
@@ -176,7 +171,7 @@ def _compile_scanned(element, compiler, **kw):
 
 def term_matches(term):
     """Return the condition for one term matched row by row: in the search text, or the id."""
-    link_id = _digits_id(term)
+    link_id = id_from_text(term)
     match = TermScanned(term)
     return or_(match, Link.id == link_id) if link_id is not None else match
 

@@ -21,7 +21,7 @@ from ..links.checks import portfolio_link
 from ..links.neighbours import neighbour_id
 from ..links.schemas import link_etag
 from ..media import media_url_prefix, prefixed_media_url
-from ..models import Link, Portfolio, id_from_digits
+from ..models import Link, Portfolio, id_from_text
 from .forms import LinkForm, read_link_form
 from .guard import guard_staff_request, list_path, requested_return
 from .history import link_history
@@ -197,7 +197,7 @@ def _selected_ids(values):
     """Return the distinct link ids selected, in their order; 400 for anything else."""
     ids = []
     for value in values:
-        link_id = id_from_digits(value) if value.isascii() and value.isdigit() else None
+        link_id = id_from_text(value)
         if link_id is None:
             raise APIError.detail(400, gettext("The selection is not a list of link IDs."))
         if link_id not in ids:
