@@ -144,9 +144,14 @@ def prefixed_media_url(prefix, stored_path):
     return prefix + quote(stored_path.lstrip("/"), safe="/")  # each path segment quoted
 
 
+def configured_media_url(config):
+    """Return MEDIA_URL as configured, the default when it is empty."""
+    return config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
+
+
 def media_url_prefix(host_url):
     """Return what every media URL starts with: MEDIA_URL, made absolute with host_url."""
-    base = current_app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
+    base = configured_media_url(current_app.config)
     if not base.endswith("/"):
         base += "/"
     if base.startswith("//"):
@@ -166,7 +171,7 @@ def register(app):
     """Serve the media root at MEDIA_URL in development; clean up after failed writes."""
     # Registered after Flask-SQLAlchemy, so it runs before the session is removed.
     app.teardown_appcontext(discard_uncommitted_files)
-    base = app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
+    base = configured_media_url(app.config)
     # An absolute media URL names another server; SERVE_MEDIA=False leaves it to nginx.
     if app.config.get("SERVE_MEDIA", True) and _is_local(base):
         app.add_url_rule(base.rstrip("/") + "/<path:filename>", "media", serve_media)

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g
 
+from .media import configured_media_url, is_absolute_url
+
 # JSON and other non-page answers: nothing in them may run, load or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
@@ -50,5 +52,8 @@ def html_csp(*, framed):
 
 
 def _media_origin():
-    parts = urlsplit(current_app.config["MEDIA_URL"])
-    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+    media_url = configured_media_url(current_app.config)
+    if not is_absolute_url(media_url):
+        return []
+    parts = urlsplit(media_url)
+    return [f"{parts.scheme}://{parts.netloc}"]

@@ -9,7 +9,7 @@ from flask import current_app
 from ..extensions import db
 from ..links.export import LinkSnapshot, export_chunks
 from ..links.query import build_links_query
-from ..media import DEFAULT_MEDIA_URL, is_absolute_url, media_url_prefix
+from ..media import configured_media_url, is_absolute_url, media_url_prefix
 from .common import BaseURL, find_portfolio
 from .links import links
 from .query_options import parse_query_options, query_options
@@ -77,7 +77,7 @@ def absolute_media_prefix(snapshot, base_url):
     # Links without images write no media URL: only then may it stay relative.
     if is_absolute_url(prefix) or not snapshot.has_images():
         return prefix
-    media_url = current_app.config.get("MEDIA_URL") or DEFAULT_MEDIA_URL
+    media_url = configured_media_url(current_app.config)
     if base_url:  # "media/": neither a path from the root nor a URL, so no base helps
         raise click.UsageError(
             f"MEDIA_URL {media_url!r} makes relative image URLs whatever --base-url says:"
