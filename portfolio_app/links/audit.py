@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 from marshmallow.experimental.context import Context
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..media import media_url_prefix
 from ..models import AuditEntry, Image, utcnow
+from .bulk import lift_statement_timeout
 from .schemas import ImageSchema, timestamp_text
 
 ACTIONS = ("create", "update", "move", "delete", "restore")
@@ -142,7 +143,7 @@ def find_entry(audit_id):
 
 def count_before(cutoff):
     """Return how many entries were recorded before cutoff (an aware datetime)."""
-    _allow_long_statements()
+    lift_statement_timeout()  # years of history
     return db.session.scalar(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.at < cutoff)
     )
@@ -154,11 +155,5 @@ def prune_before(cutoff):
     What they kept goes with them: a link deleted in one of them can no longer be restored,
     and an image only they showed is left to `flask media prune` (housekeeping.find_orphans).
     """
-    _allow_long_statements()
+    lift_statement_timeout()  # years of history
     return db.session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount
-
-
-def _allow_long_statements():
-    # Years of history take longer than the timeout meant for requests: this transaction only.
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL statement_timeout = 0"))

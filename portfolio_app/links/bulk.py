@@ -60,6 +60,14 @@ def writer():
     return ChunkWriter()
 
 
+def lift_statement_timeout():
+    """Let the session's transaction run as long as it needs (PostgreSQL), unlike requests."""
+    # For a command's long statements (an import, a prune of years of history); SET LOCAL
+    # ends with the transaction, so the connection goes back to the pool as it came.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL statement_timeout = 0"))
+
+
 class LinkWriter:
     """Rows added one by one, sent in bulk; `pause` lets other statements run between."""
 
@@ -118,10 +126,7 @@ class CopyWriter(LinkWriter):
     def __init__(self):
         self.connection = db.session.connection().connection.driver_connection
         self.cursor = self.block = self.copy = None
-        with self.connection.cursor() as cursor:
-            # A million links take longer than the timeout meant for requests; this
-            # transaction only.
-            cursor.execute("SET LOCAL statement_timeout = 0")
+        lift_statement_timeout()  # a million links take longer than a request may
 
     def add(self, row):
         """Send one row into the COPY (opened at the first row after a pause)."""
