@@ -1,9 +1,10 @@
 """Forms of the browser side, each CSRF-protected by Flask-WTF."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from ..i18n.lookup import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -1,11 +1,11 @@
 """Log in and out with a username and password; list the portfolios a user may see."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext
 from sqlalchemy import select
 
 from ..auth import check_password, log_in, log_out, safe_next, session_caller
 from ..extensions import db, limiter
+from ..i18n.lookup import gettext
 from ..models import Portfolio, User
 from .forms import LoginForm
 

@@ -3,11 +3,10 @@
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from flask import g
-from flask_babel import get_translations
 
 from ..extensions import babel
 from . import display, messages, selection
+from .lookup import page_translations
 from .selection import bp, select_locale
 
 __all__ = ["bp", "register", "select_locale"]
@@ -45,18 +44,6 @@ def register(app):
     app.jinja_env.filters.update(
         translate_message=messages.translate, status_title=messages.status_title
     )
-
-
-def page_translations():
-    """Return this request's translations, looked up on its first string only."""
-    # Flask-Babel looks them up anew for every string (the context, the domain, the
-    # locale and its name), and a page has many strings (the cost: docs/performance.md).
-    # The locale is chosen once per request (select_locale) and nothing here changes it
-    # afterwards.
-    translations = g.get("_page_translations")
-    if translations is None:
-        translations = g._page_translations = get_translations()
-    return translations
 
 
 def install_page_gettext(app):

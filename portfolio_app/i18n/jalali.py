@@ -4,9 +4,10 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import jdatetime
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale
 
 from .display import JALALI_LANGUAGES, display_zone
+from .lookup import lazy_gettext
 
 # ۱۴۰۳/۰۵/۰۱, 1403-05-01, ١٤٠٣/٥/١: Persian, Arabic-Indic or ASCII digits, "/" or "-".
 _DIGITS = "0-9۰-۹٠-٩"

@@ -8,8 +8,8 @@ arise; one that is missing here is shown in English, never lost.
 
 import re
 
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from .lookup import gettext
+from .lookup import lazy_gettext as _l
 
 
 def N_(message):  # gettext's conventional name for "extract, do not translate"

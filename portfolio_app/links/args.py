@@ -8,12 +8,12 @@ one field here, one filter function (query.py) and the reference model's rule.
 """
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, validates_schema
 from webargs.flaskparser import FlaskParser
 
 from ..config import Defaults
 from ..errors import APIError
+from ..i18n.lookup import lazy_gettext as _l
 from .cursor import INVALID as INVALID_CURSOR
 from .cursor import CursorField, digest_of
 from .fields import Day, Flag, Integer64, Moment, Ordering, SearchTerms

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 
 from flask import request
-from flask_babel import lazy_gettext
 from marshmallow import ValidationError
 
+from ..i18n.lookup import lazy_gettext
 from ..links.inputs import LinkIn, upload_name
 
 TEXT_FIELDS = ("name", "url", "description")

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext
-
+from ..i18n.lookup import lazy_gettext
 from ..links import audit
 from ..links.schemas import timestamp_text
 

@@ -8,12 +8,12 @@ and a message (flash) on the list afterwards. The list URL (filters, page) trave
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request
-from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..errors import APIError
 from ..extensions import db
+from ..i18n.lookup import gettext
 from ..links import writes
 from ..links.args import LinkListArgs
 from ..links.audit import Actor
