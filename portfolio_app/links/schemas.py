@@ -84,8 +84,9 @@ class ImageSchema(ObjectSchema):
     mode = fields.String(
         metadata={"description": "Pillow mode of the original: RGB, RGBA, CMYK, L, P ..."}
     )
-    thumbnails = fields.List(
-        fields.Nested(ThumbnailSchema),
+    thumbnails = fields.Nested(
+        ThumbnailSchema,
+        many=True,
         metadata={"description": "Edges 64, 128, 512, 1080.", "minItems": 4, "maxItems": 4},
     )
 
