@@ -4,8 +4,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from marshmallow.experimental.context import Context
+from sqlalchemy import select
 
 from portfolio_app.extensions import db
+from portfolio_app.links.schemas import compile_dump, link_schema
+from portfolio_app.models import Link
 
 URL = "/api/portfolios/{}/links/"
 
@@ -199,3 +203,26 @@ def test_proxy_headers_are_honoured_when_configured_for_trusted_hosts(database, 
     assert untrusted.mimetype == "application/json"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_compiled_dump_writes_what_marshmallow_does(app, portfolio, make_link, make_image):
+    # schemas.compile_dump skips marshmallow's per-field machinery; every kind of value a
+    # link or image holds must come out the same, key order included.
+    images = [
+        make_image(name="پیک موتوری", edges=(1080, 64, 512, 128)),
+        make_image(name="a b#?.png", file="core_media/2025/12/20/a b#?%.png", size=0, mode="P"),
+        make_image(edges=()),
+    ]
+    for index, image in enumerate((*images, None)):
+        make_link(
+            portfolio,
+            name=f"لینک {index} 🙂",
+            url=None,
+            description="",
+            image_id=image and image.id,
+        )
+        make_link(portfolio, name=" ", url="javascript:alert(1)", description="<b>&</b>")
+    with app.test_request_context("/"), Context({"media_prefix": "https://media.example/m/"}):
+        links = db.session.scalars(select(Link).order_by(Link.id)).all()
+        for link in links:
+            assert json.dumps(compile_dump(link_schema)(link)) == json.dumps(link_schema.dump(link))

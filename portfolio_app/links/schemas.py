@@ -101,20 +101,56 @@ class LinkSchema(ObjectSchema):
     updated_at = Timestamp()
 
 
+def compile_dump(schema):
+    """Return a function that dumps one object as schema.dump does, field by field.
+
+    For an ObjectSchema without pre- or post-dump hooks, whose fields are attributes every
+    object has: what marshmallow's dump adds around each field's own _serialize (accessor,
+    defaults, missing values) never applies, and it was a third of a 100-link page's time.
+    marshmallow 4 has no compiled dump of its own (toastedmarshmallow did this for
+    marshmallow 2 and is unmaintained). The tests hold the two equal, key order included.
+    """
+    steps = []
+    for name, field in schema.dump_fields.items():
+        attribute = field.attribute or name
+        if isinstance(field, fields.Nested):
+            steps.append((field.data_key or name, attribute, _nested_dump(field)))
+        else:
+            read = field._CHECK_ATTRIBUTE  # Constant and Function fields read no attribute
+            steps.append((field.data_key or name, attribute if read else None, field._serialize))
+
+    def dump(obj):
+        return {
+            key: serialize(None if attribute is None else getattr(obj, attribute), attribute, obj)
+            for key, attribute, serialize in steps
+        }
+
+    return dump
+
+
+def _nested_dump(field):
+    """Return the serialize step of a Nested field: its schema compiled, one or many."""
+    dump_one = compile_dump(field.schema)
+    if field.many:
+        return lambda value, attr, obj: None if value is None else [dump_one(v) for v in value]
+    return lambda value, attr, obj: None if value is None else dump_one(value)
+
+
 link_schema = LinkSchema()
 links_schema = LinkSchema(many=True)
+_dump_link = compile_dump(link_schema)
 
 
 def dump_links(links, host_url):
     """Return the links as JSON-ready dicts; media URLs are made absolute with host_url."""
     with Context({"media_prefix": media_url_prefix(host_url)}):
-        return links_schema.dump(links)
+        return [_dump_link(link) for link in links]
 
 
 def dump_link(link, host_url):
     """Return one link as a JSON-ready dict, as dump_links does."""
     with Context({"media_prefix": media_url_prefix(host_url)}):
-        return link_schema.dump(link)
+        return _dump_link(link)
 
 
 def link_etag(link):
