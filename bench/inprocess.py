@@ -39,16 +39,7 @@ ROUNDS = 7
 def main():
     """Time the request, then profile it if asked."""
     options = parse_args()
-    state = json.loads((options.folder / "state.json").read_text())
-    env = app_environment(state["database_url"], state["media_root"])
-    app = create_app(
-        {
-            "DATABASE_URL": state["database_url"],
-            "MEDIA_ROOT": state["media_root"],
-            "SECRET_KEY": env["SECRET_KEY"],
-            "LOG_LEVEL": "WARNING",  # no log line per request on the terminal
-        }
-    )
+    app, state = folder_app(options.folder)
     base = f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
     path = options.path or base
     paths = [path]
@@ -75,6 +66,21 @@ def main():
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [call() for _ in range(options.requests)])
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(options.top)
+
+
+def folder_app(folder):
+    """Return the app serving a folder kept by bench.run --keep, and the folder's state."""
+    state = json.loads((folder / "state.json").read_text())
+    env = app_environment(state["database_url"], state["media_root"])
+    app = create_app(
+        {
+            "DATABASE_URL": state["database_url"],
+            "MEDIA_ROOT": state["media_root"],
+            "SECRET_KEY": env["SECRET_KEY"],
+            "LOG_LEVEL": "WARNING",  # no log line per request on the terminal
+        }
+    )
+    return app, state
 
 
 def parse_args():
