@@ -89,11 +89,12 @@ def shown_as_link(url):
 
 
 def link_rows(dumped_links):
-    """Add to each dumped link what the page needs: a safe href and a small thumbnail."""
+    """Return the dumped links as rows of a page: each also with a safe href and a thumbnail."""
     rows = []
     for link in dumped_links:
         url = link["url"] or ""
         thumbnails = (link["image_data"] or {}).get("thumbnails") or []
+        # Objects, not dicts: Jinja reads row.name with getattr first, which fails on a dict.
         rows.append(
             SimpleNamespace(
                 **link,
