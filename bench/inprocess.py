@@ -8,7 +8,7 @@ Calls the WSGI app directly with the folder's token, as gunicorn would, so what 
 the app's own work: routing, checks, SQL through SQLAlchemy, the dump, the headers. Prints
 the fastest and the median per-request time over seven rounds; with --profile, the
 functions that took the most time under cProfile (which slows everything about twofold).
-With --tail, each request is timed on its own (gunicorn's wsgi.py freezes the start-up heap
+With --tail, each request is timed on its own (gunicorn's wsgi.py settles the collector
 first, as here): the percentiles, the garbage collector's passes, and the slowest
 hundredth of the requests with the time each spent in SQL and in a full collection.
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from portfolio_app import create_app
+from portfolio_app.collector import settle_collector
 from portfolio_app.extensions import db
 
 from . import varied
@@ -51,7 +52,7 @@ def main():
     for _ in range(200):  # warm: connections, statement caches
         call()
     if options.tail:
-        gc.freeze()  # as wsgi.py does after start-up
+        settle_collector()  # as wsgi.py does after start-up
         print_tail(app, call, paths, options.requests)
         return
     per_round = max(options.requests // ROUNDS, 1)
