@@ -8,35 +8,23 @@ driver alone (fastest of five) and prints the slowest and the median total per r
 what the database spends on a request whose count no worker knows.
 """
 
-import json
 import statistics
 import sys
 from pathlib import Path
 from urllib.parse import unquote
 
-from portfolio_app import create_app
 from portfolio_app.extensions import db
 
 from . import varied
-from .database import app_environment
 from .floor import _record, _run_once
+from .inprocess import folder_app
 
 
 def main():
     """Record, replay and print."""
     folder, kind = Path(sys.argv[1]), sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 60
-    state = json.loads((folder / "state.json").read_text())
-    env = app_environment(state["database_url"], state["media_root"])
-    app = create_app(
-        {
-            "DATABASE_URL": state["database_url"],
-            "MEDIA_ROOT": state["media_root"],
-            "SECRET_KEY": env["SECRET_KEY"],
-            "LOG_LEVEL": "WARNING",
-            "LINKS_COUNT_MEMO_SIZE": 0,  # every count made afresh
-        }
-    )
+    app, state = folder_app(folder, LINKS_COUNT_MEMO_SIZE=0)  # every count made afresh
     with app.app_context():
         engine = db.engine
     client = app.test_client()

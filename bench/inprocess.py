@@ -69,7 +69,7 @@ def main():
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(options.top)
 
 
-def folder_app(folder):
+def folder_app(folder, **config):
     """Return the app serving a folder kept by bench.run --keep, and the folder's state."""
     state = json.loads((folder / "state.json").read_text())
     env = app_environment(state["database_url"], state["media_root"])
@@ -79,6 +79,7 @@ def folder_app(folder):
             "MEDIA_ROOT": state["media_root"],
             "SECRET_KEY": env["SECRET_KEY"],
             "LOG_LEVEL": "WARNING",  # no log line per request on the terminal
+            **config,
         }
     )
     return app, state
