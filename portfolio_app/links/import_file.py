@@ -4,6 +4,7 @@ JSON Lines are read a line at a time, so a file of a million links is never held
 the two JSON forms are one document each and are parsed whole.
 """
 
+import gc
 import json
 from dataclasses import dataclass
 
@@ -77,7 +78,7 @@ def _is_api_response(path):
     # indented document) is a document, read whole.
     first, more = _first_lines(path)
     try:
-        record = json.loads(first, parse_constant=_no_constant)
+        record = _parse(first)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         try:
             document = _load_json(path)
@@ -108,7 +109,7 @@ def _load_json(path):
             f"{path.name} is not UTF-8 text at byte {error.start + 1} (counted from 1): not JSON."
         ) from None
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return _parse(text)
     except json.JSONDecodeError as error:
         raise UnreadableFile(
             f"{path.name} is not valid JSON: {error.msg} (line {error.lineno}, "
@@ -138,10 +139,24 @@ def _line_record(position, line, path):
             "(both counted from 1): not JSON Lines."
         ) from None
     try:
-        return Record(position, json.loads(text, parse_constant=_no_constant))
+        return Record(position, _parse(text))
     except (ValueError, RecursionError) as error:
         message = f"Invalid JSON: {_json_problem(error)}."
         return Record(position, None, message, text=text.rstrip("\r\n"))
+
+
+def _parse(text):
+    """Return json.loads(text) without NaN or Infinity; no collection runs while it parses."""
+    # json recurses once per level of nesting. A hostile line nested to Python's recursion
+    # limit leaves no stack for the finalizers a collection might run meanwhile, and each
+    # failure printed "Exception ignored in sys.unraisablehook" on the command's stderr.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _no_constant(name):
