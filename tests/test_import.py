@@ -1,5 +1,6 @@
 """`flask links import` with hostile and migrated files: what is kept, refused and said."""
 
+import gc
 import json
 from datetime import UTC, datetime
 
@@ -7,7 +8,7 @@ import pytest
 from marshmallow import ValidationError
 
 from portfolio_app.extensions import db
-from portfolio_app.links import imports
+from portfolio_app.links import import_file, imports
 from portfolio_app.links.import_file import Record
 from portfolio_app.links.inputs import LinkImport
 from portfolio_app.models import AuditEntry, Image, Link, Portfolio
@@ -377,3 +378,35 @@ def test_the_fast_loop_agrees_with_the_schema(data):
     expected["created_at"] = expected["created_at"] or now
     expected["updated_at"] = expected["updated_at"] or expected["created_at"]
     assert values == expected
+
+
+def test_no_collection_runs_while_a_line_is_parsed(monkeypatch):
+    # At the recursion limit a collection's finalizers have no stack left, and printed
+    # "Exception ignored in sys.unraisablehook" on the command's stderr (seen in CI).
+    parsing, collections = [], []
+    loads = json.loads
+
+    def watched_loads(*args, **kwargs):
+        parsing.append(True)
+        try:
+            return loads(*args, **kwargs)
+        finally:
+            parsing.pop()
+
+    def record(phase, info):
+        if parsing:
+            collections.append(phase)
+
+    monkeypatch.setattr(json, "loads", watched_loads)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1)  # else a collection after every allocation
+    gc.callbacks.append(record)
+    try:
+        with pytest.raises(RecursionError):
+            import_file._parse("[" * 100_000 + "]" * 100_000)
+        assert import_file._parse('{"name": [[["deep enough"]]]}')["name"] == [[["deep enough"]]]
+    finally:
+        gc.callbacks.remove(record)
+        gc.set_threshold(*thresholds)
+    assert collections == []
+    assert gc.isenabled()
