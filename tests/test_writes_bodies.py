@@ -166,6 +166,7 @@ def test_an_empty_file_with_a_name_is_refused(writer):
         (b"\xff\xfe", "JSON parse error - "),
         (b'{"name": NaN}', "JSON parse error - "),
         (b'{"name": Infinity}', "JSON parse error - "),
+        (b"[" * 100_000 + b"]" * 100_000, "JSON parse error - "),
     ],
 )
 def test_a_body_that_is_not_json_is_400(app, writer, data, detail_start):

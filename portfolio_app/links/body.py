@@ -5,14 +5,13 @@ else is 415, a body that is not JSON is DRF's "JSON parse error - ...", and a bo
 MAX_UPLOAD_BYTES is 413. An empty body is no data at all, whatever its type (as DRF).
 """
 
-import json
-
 from flask import current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import APIError
 from ..media import human_readable_size
 from .inputs import BLANK_IS_MISSING
+from .json_text import parse_json
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -53,7 +52,7 @@ def _read(request):
 
 def _json(data):
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+        value = parse_json(data.decode("utf-8"), _refuse_constant)
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise APIError.detail(400, f"JSON parse error - {error}") from None
     if value is None:

@@ -4,9 +4,10 @@ JSON Lines are read a line at a time, so a file of a million links is never held
 the two JSON forms are one document each and are parsed whole.
 """
 
-import gc
 import json
 from dataclasses import dataclass
+
+from .json_text import parse_json
 
 # Bytes read to tell the three forms apart before choosing how to read the rest.
 _SNIFF_BYTES = 64 * 1024
@@ -146,17 +147,7 @@ def _line_record(position, line, path):
 
 
 def _parse(text):
-    """Return json.loads(text) without NaN or Infinity; no collection runs while it parses."""
-    # json recurses once per level of nesting. A hostile line nested to Python's recursion
-    # limit leaves no stack for the finalizers a collection might run meanwhile, and each
-    # failure printed "Exception ignored in sys.unraisablehook" on the command's stderr.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    finally:
-        if collecting:
-            gc.enable()
+    return parse_json(text, _no_constant)
 
 
 def _no_constant(name):
