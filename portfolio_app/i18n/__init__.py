@@ -6,7 +6,7 @@ from babel import Locale, UnknownLocaleError
 
 from ..extensions import babel
 from . import display, messages, selection
-from .lookup import page_translations
+from .lookup import gettext, page_translations
 from .selection import bp, select_locale
 
 __all__ = ["bp", "register", "select_locale"]
@@ -49,7 +49,7 @@ def register(app):
 def install_page_gettext(app):
     """Make templates translate through page_translations (Flask-Babel's, looked up once)."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda string: page_translations().ugettext(string),
+        gettext=gettext,
         ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
         pgettext=lambda context, string: page_translations().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
