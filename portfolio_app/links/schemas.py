@@ -137,7 +137,6 @@ def _nested_dump(field):
 
 
 link_schema = LinkSchema()
-links_schema = LinkSchema(many=True)
 _dump_link = compile_dump(link_schema)
 
 
