@@ -17,7 +17,7 @@ from portfolio_app.extensions import db
 
 from . import varied
 from .floor import _record, _run_once
-from .inprocess import folder_app
+from .inprocess import big_portfolio_path, folder_app
 
 
 def main():
@@ -28,7 +28,7 @@ def main():
     with app.app_context():
         engine = db.engine
     client = app.test_client()
-    base = f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
+    base = big_portfolio_path(state)
     if kind == "search":
         paths = varied.search_requests(base, folder / "data" / "portfolio-1.jsonl", 2000)
     elif kind == "dates":

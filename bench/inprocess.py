@@ -41,7 +41,7 @@ def main():
     """Time the request, then profile it if asked."""
     options = parse_args()
     app, state = folder_app(options.folder)
-    base = f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
+    base = big_portfolio_path(state)
     path = options.path or base
     paths = [path]
     if options.varied:  # every request a new one: cold counts, as staff searching
@@ -83,6 +83,11 @@ def folder_app(folder, **config):
         }
     )
     return app, state
+
+
+def big_portfolio_path(state):
+    """Return the list URL of the folder's big portfolio."""
+    return f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
 
 
 def parse_args():

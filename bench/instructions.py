@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .inprocess import folder_app, request_caller
+from .inprocess import big_portfolio_path, folder_app, request_caller
 
 WARM = 20  # requests both runs make; their cost cancels out
 
@@ -28,7 +28,7 @@ def main():
     options = parse_args()
     if options.child is not None:
         app, state = folder_app(options.folder)
-        call = request_caller(app, [options.path or default_path(state)], state["key"])
+        call = request_caller(app, [options.path or big_portfolio_path(state)], state["key"])
         for _ in range(options.child):
             call()
         return
@@ -59,11 +59,6 @@ def count_instructions(options, requests):
     if collected is None:
         sys.exit(f"callgrind printed no count:\n{finished.stderr[-2000:]}")
     return int(collected.group(1))
-
-
-def default_path(state):
-    """Return the list URL of the folder's big portfolio."""
-    return f"/api/portfolios/{state['portfolio_ids'][0]}/links/"
 
 
 def parse_args():
