@@ -279,3 +279,17 @@ def test_memo_forgets_the_least_recently_used_first():
     assert (memo.get("a"), memo.get("b"), memo.get("c")) == (1, None, 3)
     memo.put("c", 4)
     assert memo.get("c") == 4
+
+
+@pytest.mark.parametrize("ordering", ["", "name"])
+def test_a_term_of_digits_is_one_condition_among_the_filters(api, portfolio, make_link, ordering):
+    # "123" matches a link's text or the link whose id it is: one condition, (text OR id),
+    # which a rewritten statement (the count on PostgreSQL's search table, a page read row
+    # by row) once left unbracketed among the ANDs, so other filters bound only one side.
+    for n in range(3):
+        make_link(portfolio, name=f"part 123 {n}", url=None)
+    make_link(portfolio, name="part 123 with url", url="https://e.com/")
+    response = api(URL.format(portfolio.id), search="123", has_url="true", ordering=ordering)
+    assert response.status_code == 200, response.json
+    assert response.json["count"] == 1
+    assert [link["name"] for link in response.json["results"]] == ["part 123 with url"]

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Select, TypeDecorator, and_, literal, null, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import visitors
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -65,7 +65,9 @@ class TermsInIndex(FunctionElement):
 
     def scanned(self):
         """Return the same match made row by row, for a scan that reads the rows anyway."""
-        return and_(*(term_matches(term) for term in self.terms))
+        # Grouped: it takes this condition's place among others joined by AND, where a
+        # term of digits' "LIKE ... OR id = ..." must stay one condition.
+        return and_(*(term_matches(term) for term in self.terms)).self_group(against=operators.and_)
 
 
 def _term_triples(element):
