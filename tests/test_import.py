@@ -319,7 +319,7 @@ def test_the_import_says_the_database_is_ready(app, runner, portfolio, tmp_path,
     result = imported(runner, portfolio, write_lines(tmp_path / "l.jsonl", {"name": "x"}))
     expected = "ANALYZE"
     if backend == "postgresql":
-        expected = "VACUUM (ANALYZE) links, images, thumbnails, portfolios"
+        expected = "VACUUM (ANALYZE) links, links_search, images, thumbnails, portfolios"
     assert f"Ran {expected}: the links are ready to be served at full speed." in result.stderr
     assert result.stdout == "1\n"  # stdout holds the count alone
 

@@ -8,6 +8,7 @@ scan of the table), and searches through the FTS5 trigram table or the pg_trgm G
 
 import json
 import random
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -149,6 +150,9 @@ def recorded_statements(seeded, **params):
     return response.json, (counts[0] if counts else None), page
 
 
+RELATION = re.compile(r"Relation Name=(\S+)")
+
+
 class Plan:
     """A statement's plan as nodes: (description, parent-path) pairs, searchable."""
 
@@ -177,6 +181,10 @@ class Plan:
                     inside.append((inner_text, inner_depth))
                 return inside
         raise AssertionError(f"no {marker!r} in plan:\n{self}")
+
+    def relations(self):
+        """Return the names of the tables the plan reads (PostgreSQL's plans name them)."""
+        return {name for text, _ in self.nodes for name in RELATION.findall(text)}
 
     def __str__(self):
         return "\n".join("  " * depth + text for text, depth in self.nodes)
@@ -375,7 +383,19 @@ def test_search_is_counted_through_the_trigram_index(seeded, term):
     if plan.backend == "sqlite":
         assert "links_fts VIRTUAL TABLE INDEX 0:M" in text, plan  # an FTS5 MATCH
     else:
-        assert "Index Name=ix_links_search_trgm" in text, str(plan)
+        assert "Index Name=ix_links_search_text_trgm" in text, str(plan)
+        # Counted on the narrow search table alone: each match confirmed on its small row,
+        # none read again from links (docs/performance.md).
+        assert plan.relations() == {"portfolios", "links_search"}, str(plan)
+
+
+@pytest.mark.parametrize("filters", [{"has_url": "true"}, {"created_from": "2025-01-01"}])
+def test_a_search_with_filters_is_counted_on_the_search_table_too(seeded, filters):
+    _, count, _ = recorded_statements(seeded, search="zebra", **filters)
+    plan = Plan(seeded, *count)
+    if plan.backend != "postgresql":
+        pytest.skip("SQLite's search table holds no filtered column: counted on links")
+    assert plan.relations() == {"portfolios", "links_search"}, str(plan)
 
 
 @pytest.mark.parametrize("ordering", ["", "name", "-updated_at", "id"])
@@ -389,7 +409,7 @@ def test_rare_term_page_is_found_through_the_trigram_index(seeded, ordering):
     if plan.backend == "sqlite":
         assert "links_fts VIRTUAL TABLE INDEX 0:M" in str(plan), str(plan)
     else:
-        assert "Index Name=ix_links_search_trgm" in text, str(plan)
+        assert "Index Name=ix_links_search_text_trgm" in text, str(plan)
     assert_no_table_scan(plan)
 
 
@@ -404,7 +424,7 @@ def test_a_rare_terms_page_is_never_read_along_the_ordering_index(seeded):
         pytest.skip("SQLite's choice is pinned by the test above (FTS5, then sorted)")
     texts = [t for t, _ in plan.within("Limit")]
     assert not any("Index Name=ix_links_portfolio_name" in t for t in texts), str(plan)
-    assert any("Index Name=ix_links_search_trgm" in t for t in texts), str(plan)
+    assert any("Index Name=ix_links_search_text_trgm" in t for t in texts), str(plan)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """A write of many links leaves the database ready to serve, as an import does (issue 11).
 
 What the planner knows of the links table is read back: PostgreSQL's row estimate
-(pg_class.reltuples, exact for a small table after VACUUM (ANALYZE)) and SQLite's
+(pg_class.reltuples, exact for a small table after VACUUM (ANALYZE); the search table
+links_search's with it) and SQLite's
 (sqlite_stat1, exact below its analysis limit).
 """
 
@@ -19,7 +20,17 @@ def planner_rows(app):
     """Return how many links the planner believes the table holds (None: never told)."""
     with app.app_context(), db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            rows = connection.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'links'"))
+            estimates = dict(
+                connection.execute(
+                    text(
+                        "SELECT relname, reltuples FROM pg_class"
+                        " WHERE relname IN ('links', 'links_search')"
+                    )
+                ).all()
+            )
+            # The search table is brought up to date with the links, or counts are guessed.
+            rows = estimates["links"]
+            assert estimates["links_search"] == rows, estimates
             return None if rows is None or rows < 0 else int(rows)
         if not connection.scalar(
             text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")

@@ -172,8 +172,10 @@ class CopyWriter(LinkWriter):
             cursor.close()
 
 
+# The links, and the search table (PostgreSQL) their triggers write with them.
+LINK_TABLES = "links, links_search"
 # The tables an import writes to: its links, and the images (with thumbnails) they name.
-IMPORTED_TABLES = "links, images, thumbnails, portfolios"
+IMPORTED_TABLES = f"{LINK_TABLES}, images, thumbnails, portfolios"
 
 
 # A write is large when it changes LINKS_READY_AFTER_ROWS links plus this share of all links:
@@ -196,7 +198,7 @@ def ready_after_writes(written):
     if written < base + LARGE_WRITE_SHARE * links:
         return ""
     try:
-        statement = make_ready("links")
+        statement = make_ready(LINK_TABLES)
     except SQLAlchemyError:  # the write has committed: it stands, and autovacuum follows
         log.warning(
             "%s links written; the statistics were not brought up to date", written, exc_info=True

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Portfolio
+from .query import on_search_table
 
 EXTENSION = "links_count_memo"
 
@@ -62,10 +63,22 @@ def count_filtered(query, portfolio):
     memo = current_app.extensions[EXTENSION]
     count = memo.get((portfolio.id, portfolio.links_version, query.filters))
     if count is None:
-        statement = versioned_count(query.select, portfolio.id)
+        statement = versioned_count(counted_select(query), portfolio.id)
         version, count = db.session.execute(statement).one()
         memo.put((portfolio.id, version, query.filters), count)
     return count
+
+
+def counted_select(query):
+    """Return the Select whose rows are query's links, to count: a search's on links_search.
+
+    PostgreSQL confirms each match of a term on its row; links_search's rows are a third
+    the size of the links' (models.links_search). SQLite's search table, links_fts, holds no
+    filtered column: its counts stay on links.
+    """
+    if query.terms and db.engine.dialect.name == "postgresql":
+        return on_search_table(query.select)
+    return query.select
 
 
 def versioned_count(query, portfolio_id):

@@ -3,13 +3,23 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, Select, TypeDecorator, and_, literal, null, or_, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Select,
+    TypeDecorator,
+    and_,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..models import Link, id_from_text
+from ..models import Link, id_from_text, links_search
 
 # Public ordering name -> column. Adding a sortable field is adding one line here.
 ORDERING_FIELDS = {
@@ -40,10 +50,11 @@ class TermsInIndex(FunctionElement):
     """Normalised search terms, every one in a link's search text, found through an index.
 
     A term of digits also matches the link whose id it is. Every term has at least TRIGRAM
-    characters. PostgreSQL: LIKE '%term%' for each, which its trigram GIN index serves.
-    SQLite: the ids the FTS5 trigram table links_fts finds for the terms as phrases, which is
-    the same set of rows: the terms that are not digits in one MATCH (FTS5 intersects them far
-    faster than the links table could), each term of digits in its own, with its id added.
+    characters. PostgreSQL: the ids of links_search whose text is LIKE '%term%' for each,
+    which its trigram GIN index serves (models.links_search). SQLite: the ids the FTS5
+    trigram table links_fts finds for the terms as phrases, which is the same set of rows:
+    the terms that are not digits in one MATCH (FTS5 intersects them far faster than the
+    links table could), each term of digits in its own, with its id added.
     """
 
     type = Boolean()
@@ -76,16 +87,18 @@ def _term_triples(element):
 
 
 @compiles(TermsInIndex)
-def _compile_like_all(element, compiler, **kw):
-    link_id, search_text, _, triples = _term_triples(element)
-    text, link = compiler.process(search_text, **kw), compiler.process(link_id, **kw)
+def _compile_search_table(element, compiler, **kw):
+    link_id, _, _, triples = _term_triples(element)
+    # Named, not compiled as columns: links_search is no FROM of the enclosing statement.
+    text, found = f"{links_search.name}.search_text", f"{links_search.name}.id"
     parts = []
     for pattern, _, id_clause in triples:
         part = f"{text} LIKE {compiler.process(pattern, **kw)} ESCAPE '/'"
         if not isinstance(id_clause, Null):
-            part = f"({part} OR {link} = {compiler.process(id_clause, **kw)})"
+            part = f"({part} OR {found} = {compiler.process(id_clause, **kw)})"
         parts.append(part)
-    return "(" + " AND ".join(parts) + ")"
+    matched = f"SELECT {found} FROM {links_search.name} WHERE {' AND '.join(parts)}"
+    return f"{compiler.process(link_id, **kw)} IN ({matched})"
 
 
 @compiles(TermsInIndex, "sqlite")
@@ -185,6 +198,24 @@ def scanning_search(query):
     return visitors.replacement_traverse(
         query, {}, lambda element: element.scanned() if type(element) is TermsInIndex else None
     )
+
+
+def on_search_table(query):
+    """Return query's filters applied to links_search (PostgreSQL): to count a search's links.
+
+    The same links, read on a table a third the size of links: a common term's count
+    confirms each of its matches on the row (docs/performance.md).
+    """
+
+    def to_search_table(element):
+        if type(element) is TermsInIndex:  # matched on the search table's own rows
+            return visitors.replacement_traverse(element.scanned(), {}, to_search_table)
+        if isinstance(element, Column) and element.table is Link.__table__:
+            return links_search.c[element.name]
+        return None
+
+    criteria = visitors.replacement_traverse(query.whereclause, {}, to_search_table)
+    return select(links_search.c.id).where(criteria)
 
 
 def filter_by_search(query, args):

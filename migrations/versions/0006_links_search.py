@@ -1,0 +1,108 @@
+"""PostgreSQL: links_search, a narrow copy of what the filters read, with the trigram index.
+
+Counting a common term's matches reads each one to confirm it (a trigram index only says a
+row may hold the term). On links that is nearly every page of the table, 275 MB at a million
+links; links_search holds each link's id, portfolio, search text and the filtered columns,
+not its name, url and description a second time: 128 MB. The trigram index moves there; a
+search finds its ids in links_search, as SQLite's finds them in links_fts (0002).
+
+Statement-level triggers keep it in step, as the count triggers of 0002 do: one INSERT ...
+SELECT for a COPY of a million links, not a million calls. SQLite: nothing (links_fts).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from portfolio_app.models import UTCDateTime
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+COLUMNS = "portfolio_id, search_text, image_id, has_url, has_description, created_at, updated_at"
+CHANGED = ", ".join(f"{column} = changed.{column}" for column in COLUMNS.split(", "))
+
+POSTGRESQL_TRIGGERS = (
+    f"""CREATE FUNCTION links_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE links_search;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO links_search (id, {COLUMNS}) SELECT id, {COLUMNS} FROM new_links;
+    ELSIF TG_OP = 'DELETE' THEN
+        DELETE FROM links_search WHERE id IN (SELECT id FROM old_links);
+    ELSE
+        -- Only rows whose copied columns changed: a move rewrites the order of many.
+        UPDATE links_search SET {CHANGED}
+        FROM new_links changed
+        WHERE links_search.id = changed.id
+            AND (links_search.{COLUMNS.replace(", ", ", links_search.")})
+                IS DISTINCT FROM (changed.{COLUMNS.replace(", ", ", changed.")});
+    END IF;
+    RETURN NULL;
+END $$""",
+    """CREATE TRIGGER links_search_inserted AFTER INSERT ON links
+        REFERENCING NEW TABLE AS new_links
+        FOR EACH STATEMENT EXECUTE FUNCTION links_search_changed()""",
+    """CREATE TRIGGER links_search_deleted AFTER DELETE ON links
+        REFERENCING OLD TABLE AS old_links
+        FOR EACH STATEMENT EXECUTE FUNCTION links_search_changed()""",
+    """CREATE TRIGGER links_search_updated AFTER UPDATE ON links
+        REFERENCING NEW TABLE AS new_links
+        FOR EACH STATEMENT EXECUTE FUNCTION links_search_changed()""",
+    """CREATE TRIGGER links_search_truncated AFTER TRUNCATE ON links
+        FOR EACH STATEMENT EXECUTE FUNCTION links_search_changed()""",
+)
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    # Reads go on; a write waits until the copy is whole and its triggers are in place.
+    op.execute("LOCK TABLE links IN SHARE MODE")
+    op.create_table(
+        "links_search",
+        sa.Column("id", BigId, primary_key=True, autoincrement=False),
+        sa.Column("portfolio_id", BigId, nullable=False),
+        sa.Column("image_id", BigId),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("has_url", sa.Boolean(), nullable=False),
+        sa.Column("has_description", sa.Boolean(), nullable=False),
+    )
+    op.execute(f"INSERT INTO links_search (id, {COLUMNS}) SELECT id, {COLUMNS} FROM links")
+    op.create_index(
+        "ix_links_search_text_trgm",
+        "links_search",
+        ["search_text"],
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    )
+    for statement in POSTGRESQL_TRIGGERS:
+        op.execute(statement)
+    # Last: dropping an index locks out reads of its table until the migration commits.
+    op.drop_index("ix_links_search_trgm", table_name="links")
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for trigger in ("inserted", "deleted", "updated", "truncated"):
+        op.execute(f"DROP TRIGGER links_search_{trigger} ON links")
+    op.execute("DROP FUNCTION links_search_changed()")
+    op.drop_table("links_search")
+    op.create_index(
+        "ix_links_search_trgm",
+        "links",
+        ["search_text"],
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    )
