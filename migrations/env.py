@@ -89,6 +89,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's statement timeout is for requests: copying or indexing every link
+            # (0006: half a minute a million) must not be cancelled half-way.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # the session's setting stays; Alembic begins its own
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
