@@ -187,7 +187,7 @@ COVERED_COLUMNS = (
     "has_description",
 )
 
-# What links_search copies of a link, besides its id: the columns every filter reads.
+# What links_search copies of a link, besides its id: what every filter and ordering reads.
 SEARCH_TABLE_COLUMNS = (
     "portfolio_id",
     "search_text",
@@ -196,6 +196,8 @@ SEARCH_TABLE_COLUMNS = (
     "has_description",
     "created_at",
     "updated_at",
+    "name_key",
+    "order",
 )
 
 
@@ -256,11 +258,12 @@ Index(
 )
 
 
-# PostgreSQL's search table (migration 0006): what the list's filters read of each link, its
-# search text with the trigram index, and nothing else. A common term's count reads every
-# match to confirm it; here that is a third of the pages the links themselves take
-# (docs/performance.md). Kept in step by triggers on links, as SQLite's FTS5 table links_fts
-# is, which is SQLite's counterpart; the ORM never writes it.
+# PostgreSQL's search table (migration 0006): what the list's filters and orderings read of
+# each link, its search text with the trigram index, and not its name, url or description. A
+# common term's count reads every match to confirm it, and a rare term's page sorts every
+# match: here on rows half the size of the links' (docs/performance.md). Kept in step by
+# triggers on links, as SQLite's FTS5 table links_fts (its counterpart) is; the ORM never
+# writes it.
 links_search = Table(
     "links_search",
     db.metadata,

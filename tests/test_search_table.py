@@ -18,7 +18,7 @@ from portfolio_app.models import links_search
 
 from .writes import portfolio, writer  # noqa: F401
 
-COPIED = ", ".join(links_search.c.keys())
+COPIED = ", ".join(f'"{column.name}"' for column in links_search.c)
 
 
 @pytest.fixture(autouse=True)
@@ -88,15 +88,27 @@ def test_every_kind_of_write_keeps_the_search_table_in_step(
     assert [row.portfolio_id for row in in_step(app)] == [other.id]
 
 
-def test_a_move_rewrites_no_search_row_but_the_moved_links(app, writer):
+def test_a_move_renumbers_the_search_rows_too(app, writer):
     ids = [writer.new(f"link {n}")["id"] for n in range(6)]
-    before = dict(rows(app, "SELECT id, xmin::text FROM links_search"))
     renumbered = dict(rows(app, 'SELECT id, "order" FROM links'))
     response = writer.move(ids[0], {"before": ids[4]})
     assert response.status_code == 200, response.get_data(as_text=True)
-    after = dict(rows(app, "SELECT id, xmin::text FROM links_search"))
     orders = dict(rows(app, 'SELECT id, "order" FROM links'))
     assert [i for i in ids if orders[i] != renumbered[i]], "the move renumbered nothing"
-    # Only the moved link's row changed (its updated_at); the renumbered ones kept theirs.
-    assert {i for i in ids if after[i] != before[i]} == {ids[0]}
+    in_step(app)  # a rare term's page is sorted on links_search: its order must be the links'
+
+
+def test_a_change_to_nothing_it_copies_rewrites_no_search_row(app, writer):
+    ids = [writer.new(f"link {n}", description="first words")["id"] for n in range(3)]
+    before = dict(rows(app, "SELECT id, xmin::text FROM links_search"))
+    with app.app_context(), db.engine.begin() as connection:  # updated_at left as it was
+        connection.execute(text("UPDATE links SET description = 'other words'"))
+    assert dict(rows(app, "SELECT id, xmin::text FROM links_search")) == before
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE links SET description = NULL, has_description = false WHERE id = :id"),
+            {"id": ids[1]},
+        )
+    after = dict(rows(app, "SELECT id, xmin::text FROM links_search"))
+    assert {i for i in ids if after[i] != before[i]} == {ids[1]}  # has_description changed
     in_step(app)

@@ -1,10 +1,11 @@
-"""PostgreSQL: links_search, a narrow copy of what the filters read, with the trigram index.
+"""PostgreSQL: links_search, a narrow copy of what lists read, with the trigram index.
 
 Counting a common term's matches reads each one to confirm it (a trigram index only says a
 row may hold the term). On links that is nearly every page of the table, 275 MB at a million
-links; links_search holds each link's id, portfolio, search text and the filtered columns,
-not its name, url and description a second time: 128 MB. The trigram index moves there; a
-search finds its ids in links_search, as SQLite's finds them in links_fts (0002).
+links; links_search holds each link's id, portfolio, search text, filtered columns and sort
+keys, not its name, url and description: about half of that. The trigram index moves there;
+a search finds its ids in links_search, as SQLite's finds them in links_fts (0002), and a
+rare term's page is chosen there, its matches sorted without reading their links.
 
 Statement-level triggers keep it in step, as the count triggers of 0002 do: one INSERT ...
 SELECT for a COPY of a million links, not a million calls. SQLite: nothing (links_fts).
@@ -24,8 +25,22 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-COLUMNS = "portfolio_id, search_text, image_id, has_url, has_description, created_at, updated_at"
-CHANGED = ", ".join(f"{column} = changed.{column}" for column in COLUMNS.split(", "))
+# What a filter or an ordering reads: all but the name, url and description.
+NAMES = (
+    "portfolio_id",
+    "search_text",
+    "image_id",
+    "has_url",
+    "has_description",
+    "created_at",
+    "updated_at",
+    "name_key",
+    '"order"',
+)
+COLUMNS = ", ".join(NAMES)
+CHANGED = ", ".join(f"{name} = changed.{name}" for name in NAMES)
+SEARCHED_ROW = ", ".join(f"links_search.{name}" for name in NAMES)
+CHANGED_ROW = ", ".join(f"changed.{name}" for name in NAMES)
 
 POSTGRESQL_TRIGGERS = (
     f"""CREATE FUNCTION links_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -37,12 +52,11 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         DELETE FROM links_search WHERE id IN (SELECT id FROM old_links);
     ELSE
-        -- Only rows whose copied columns changed: a move rewrites the order of many.
+        -- Only the rows whose copied columns changed (not for a new description).
         UPDATE links_search SET {CHANGED}
         FROM new_links changed
         WHERE links_search.id = changed.id
-            AND (links_search.{COLUMNS.replace(", ", ", links_search.")})
-                IS DISTINCT FROM (changed.{COLUMNS.replace(", ", ", changed.")});
+            AND ({SEARCHED_ROW}) IS DISTINCT FROM ({CHANGED_ROW});
     END IF;
     RETURN NULL;
 END $$""",
@@ -72,9 +86,11 @@ def upgrade():
         sa.Column("id", BigId, primary_key=True, autoincrement=False),
         sa.Column("portfolio_id", BigId, nullable=False),
         sa.Column("image_id", BigId),
+        sa.Column("order", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("name_key", sa.String(collation="C"), nullable=False),
         sa.Column("has_url", sa.Boolean(), nullable=False),
         sa.Column("has_description", sa.Boolean(), nullable=False),
     )

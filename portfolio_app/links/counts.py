@@ -69,16 +69,19 @@ def count_filtered(query, portfolio):
     return count
 
 
-def counted_select(query):
-    """Return the Select whose rows are query's links, to count: a search's on links_search.
+def read_on_search_table(query):
+    """Tell whether query's links are counted and chosen on links_search (a search, PostgreSQL).
 
-    PostgreSQL confirms each match of a term on its row; links_search's rows are a third
-    the size of the links' (models.links_search). SQLite's search table, links_fts, holds no
-    filtered column: its counts stay on links.
+    PostgreSQL confirms each match of a term on its row; links_search's rows are half the
+    size of the links' (models.links_search). SQLite's search table, links_fts, holds no
+    filtered column: its searches are read on links.
     """
-    if query.terms and db.engine.dialect.name == "postgresql":
-        return on_search_table(query.select)
-    return query.select
+    return bool(query.terms) and db.engine.dialect.name == "postgresql"
+
+
+def counted_select(query):
+    """Return the Select whose rows are query's links, to count."""
+    return on_search_table(query.select) if read_on_search_table(query) else query.select
 
 
 def versioned_count(query, portfolio_id):

@@ -25,9 +25,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..models import Link, Thumbnail
 from . import cursor
-from .counts import count_filtered
+from .counts import count_filtered, read_on_search_table
 from .pagination import Page, Slice
 from .query import (
+    keys_on_search_table,
+    on_search_table,
     ordering_keys,
     scanning_search,
     search_driven,
@@ -84,6 +86,9 @@ def load_page(query, rows, count, total):
         # Common: in order, each row checked as it comes; rare: the matches first, sorted.
         if dense:
             select_ = scanning_search(select_)
+        elif read_on_search_table(query):  # found, sorted and paged on the narrow rows
+            chosen = (on_search_table(select_), keys_on_search_table(query.keys))
+            return db.session.scalars(page_statement(select_, query.keys, rows, False, chosen))
         else:
             select_, in_order = search_driven(select_), False
     elif query.keys[0][0].key not in query.ranged:
@@ -137,11 +142,18 @@ def is_dense(rows, count, total, clustered=False):
     return 2 * rows.end * total <= count * count
 
 
-def page_statement(query, keys, rows, in_order=True):
-    """Return the Select of the page's links: ids chosen on an index, then their rows."""
+def page_statement(query, keys, rows, in_order=True, chosen_on=None):
+    """Return the Select of the page's links: ids chosen on an index, then their rows.
+
+    chosen_on: (a Select of the same links' ids on another table, keys as its columns), to
+    choose the ids there.
+    """
+    ids_query, ids_keys = chosen_on or (
+        query.with_only_columns(Link.id, maintain_column_froms=True),
+        keys,
+    )
     ids = (
-        query.with_only_columns(Link.id, maintain_column_froms=True)
-        .order_by(*sort_clauses(keys, reverse=rows.from_end, indexed=in_order))
+        ids_query.order_by(*sort_clauses(ids_keys, reverse=rows.from_end, indexed=in_order))
         .limit(rows.limit)
         .offset(rows.offset)
         .subquery("page_ids")

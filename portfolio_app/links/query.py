@@ -200,22 +200,28 @@ def scanning_search(query):
     )
 
 
+def _to_search_table(element):
+    if type(element) is TermsInIndex:  # matched on the search table's own rows
+        return visitors.replacement_traverse(element.scanned(), {}, _to_search_table)
+    if isinstance(element, Column) and element.table is Link.__table__:
+        return links_search.c[element.name]
+    return None
+
+
 def on_search_table(query):
-    """Return query's filters applied to links_search (PostgreSQL): to count a search's links.
+    """Return the ids of query's links, read on links_search (PostgreSQL's search table).
 
-    The same links, read on a table a third the size of links: a common term's count
-    confirms each of its matches on the row (docs/performance.md).
+    The same links, the same filters, on rows half the size of the links': a common term's
+    count confirms each of its matches on its row, a rare one's page sorts all of them
+    (docs/performance.md).
     """
-
-    def to_search_table(element):
-        if type(element) is TermsInIndex:  # matched on the search table's own rows
-            return visitors.replacement_traverse(element.scanned(), {}, to_search_table)
-        if isinstance(element, Column) and element.table is Link.__table__:
-            return links_search.c[element.name]
-        return None
-
-    criteria = visitors.replacement_traverse(query.whereclause, {}, to_search_table)
+    criteria = visitors.replacement_traverse(query.whereclause, {}, _to_search_table)
     return select(links_search.c.id).where(criteria)
+
+
+def keys_on_search_table(keys):
+    """Return ordering keys, (column, descending) pairs, as links_search's columns."""
+    return tuple((links_search.c[column.key], descending) for column, descending in keys)
 
 
 def filter_by_search(query, args):
