@@ -187,7 +187,8 @@ COVERED_COLUMNS = (
     "has_description",
 )
 
-# What links_search copies of a link, besides its id: what every filter and ordering reads.
+# What links_search copies of a link, besides its id: what filters read, and the sort keys
+# but the manual order, which a move may rewrite for thousands of links.
 SEARCH_TABLE_COLUMNS = (
     "portfolio_id",
     "search_text",
@@ -197,7 +198,6 @@ SEARCH_TABLE_COLUMNS = (
     "created_at",
     "updated_at",
     "name_key",
-    "order",
 )
 
 
@@ -258,10 +258,11 @@ Index(
 )
 
 
-# PostgreSQL's search table (migration 0006): what the list's filters and orderings read of
-# each link, its search text with the trigram index, and not its name, url or description. A
-# common term's count reads every match to confirm it, and a rare term's page sorts every
-# match: here on rows half the size of the links' (docs/performance.md). Kept in step by
+# PostgreSQL's search table (migration 0006): what the list's filters and orderings (but
+# the manual order) read of each link, its search text with the trigram index, and not its
+# name, url or description. A common term's count reads every match to confirm it, and a
+# rare term's page sorts every match: here on rows far smaller than the links'
+# (docs/performance.md). Kept in step by
 # triggers on links, as SQLite's FTS5 table links_fts (its counterpart) is; the ORM never
 # writes it.
 links_search = Table(

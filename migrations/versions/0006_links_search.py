@@ -3,9 +3,10 @@
 Counting a common term's matches reads each one to confirm it (a trigram index only says a
 row may hold the term). On links that is nearly every page of the table, 275 MB at a million
 links; links_search holds each link's id, portfolio, search text, filtered columns and sort
-keys, not its name, url and description: about half of that. The trigram index moves there;
-a search finds its ids in links_search, as SQLite's finds them in links_fts (0002), and a
-rare term's page is chosen there, its matches sorted without reading their links.
+keys but the manual order, not its name, url and description: 170 MB. The trigram index
+moves there; a search finds its ids in links_search, as SQLite's finds them in links_fts
+(0002), and a rare term's page in any ordering but the manual one is chosen there, its
+matches sorted without reading their links.
 
 Statement-level triggers keep it in step, as the count triggers of 0002 do: one INSERT ...
 SELECT for a COPY of a million links, not a million calls. SQLite: nothing (links_fts).
@@ -25,7 +26,8 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# What a filter or an ordering reads: all but the name, url and description.
+# What a filter or an ordering reads: all but the name, url, description and the manual
+# order, which a move may rewrite for thousands of links at once.
 NAMES = (
     "portfolio_id",
     "search_text",
@@ -35,7 +37,6 @@ NAMES = (
     "created_at",
     "updated_at",
     "name_key",
-    '"order"',
 )
 COLUMNS = ", ".join(NAMES)
 CHANGED = ", ".join(f"{name} = changed.{name}" for name in NAMES)
@@ -52,7 +53,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         DELETE FROM links_search WHERE id IN (SELECT id FROM old_links);
     ELSE
-        -- Only the rows whose copied columns changed (not for a new description).
+        -- Only the rows whose copied columns changed: not those a move renumbers.
         UPDATE links_search SET {CHANGED}
         FROM new_links changed
         WHERE links_search.id = changed.id
@@ -86,7 +87,6 @@ def upgrade():
         sa.Column("id", BigId, primary_key=True, autoincrement=False),
         sa.Column("portfolio_id", BigId, nullable=False),
         sa.Column("image_id", BigId),
-        sa.Column("order", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),

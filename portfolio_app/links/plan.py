@@ -86,8 +86,9 @@ def load_page(query, rows, count, total):
         # Common: in order, each row checked as it comes; rare: the matches first, sorted.
         if dense:
             select_ = scanning_search(select_)
-        elif read_on_search_table(query):  # found, sorted and paged on the narrow rows
-            chosen = (on_search_table(select_), keys_on_search_table(query.keys))
+        elif read_on_search_table(query) and (keys := keys_on_search_table(query.keys)):
+            # Found, sorted and paged on the search table's narrow rows.
+            chosen = (on_search_table(select_), keys)
             return db.session.scalars(page_statement(select_, query.keys, rows, False, chosen))
         else:
             select_, in_order = search_driven(select_), False

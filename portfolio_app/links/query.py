@@ -220,7 +220,9 @@ def on_search_table(query):
 
 
 def keys_on_search_table(keys):
-    """Return ordering keys, (column, descending) pairs, as links_search's columns."""
+    """Return ordering keys as links_search's columns, or None if one is not there (order)."""
+    if any(column.key not in links_search.c for column, _ in keys):
+        return None
     return tuple((links_search.c[column.key], descending) for column, descending in keys)
 
 
