@@ -77,6 +77,17 @@ END $$""",
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def create_trigram_index(name, table):
+    """Create the pg_trgm GIN index of a table's search_text, which LIKE '%term%' reads."""
+    op.create_index(
+        name,
+        table,
+        ["search_text"],
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    )
+
+
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -95,13 +106,7 @@ def upgrade():
         sa.Column("has_description", sa.Boolean(), nullable=False),
     )
     op.execute(f"INSERT INTO links_search (id, {COLUMNS}) SELECT id, {COLUMNS} FROM links")
-    op.create_index(
-        "ix_links_search_text_trgm",
-        "links_search",
-        ["search_text"],
-        postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
-    )
+    create_trigram_index("ix_links_search_text_trgm", "links_search")
     for statement in POSTGRESQL_TRIGGERS:
         op.execute(statement)
     # Last: dropping an index locks out reads of its table until the migration commits.
@@ -115,10 +120,4 @@ def downgrade():
         op.execute(f"DROP TRIGGER links_search_{trigger} ON links")
     op.execute("DROP FUNCTION links_search_changed()")
     op.drop_table("links_search")
-    op.create_index(
-        "ix_links_search_trgm",
-        "links",
-        ["search_text"],
-        postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
-    )
+    create_trigram_index("ix_links_search_trgm", "links")
