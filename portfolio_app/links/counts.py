@@ -72,9 +72,9 @@ def count_filtered(query, portfolio):
 def read_on_search_table(query):
     """Tell whether query's links are counted and chosen on links_search (a search, PostgreSQL).
 
-    PostgreSQL confirms each match of a term on its row; links_search's rows are half the
-    size of the links' (models.links_search). SQLite's search table, links_fts, holds no
-    filtered column: its searches are read on links.
+    PostgreSQL confirms each match of a term on its row, and links_search's rows are three
+    fifths the size of the links' (models.links_search). SQLite's search table, links_fts,
+    holds no filtered column: its searches are read on links.
     """
     return bool(query.terms) and db.engine.dialect.name == "postgresql"
 

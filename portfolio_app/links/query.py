@@ -211,9 +211,9 @@ def _to_search_table(element):
 def on_search_table(query):
     """Return the ids of query's links, read on links_search (PostgreSQL's search table).
 
-    The same links, the same filters, on rows half the size of the links': a common term's
-    count confirms each of its matches on its row, a rare one's page sorts all of them
-    (docs/performance.md).
+    The same links, the same filters, on rows three fifths the size of the links': a
+    common term's count confirms each of its matches on its row, a rare one's page sorts
+    all of them (docs/performance.md).
     """
     criteria = visitors.replacement_traverse(query.whereclause, {}, _to_search_table)
     return select(links_search.c.id).where(criteria)
