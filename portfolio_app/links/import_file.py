@@ -80,7 +80,7 @@ def _is_api_response(path):
     first, more = _first_lines(path)
     try:
         record = _parse(first)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+    except ValueError:  # UnicodeDecodeError is a ValueError; so is nesting too deep
         try:
             document = _load_json(path)
         except UnreadableFile:
@@ -116,7 +116,7 @@ def _load_json(path):
             f"{path.name} is not valid JSON: {error.msg} (line {error.lineno}, "
             f"column {error.colno})."
         ) from None
-    except (ValueError, RecursionError) as error:
+    except ValueError as error:
         raise UnreadableFile(f"{path.name} is not valid JSON: {_json_problem(error)}.") from None
 
 
@@ -141,7 +141,7 @@ def _line_record(position, line, path):
         ) from None
     try:
         return Record(position, _parse(text))
-    except (ValueError, RecursionError) as error:
+    except ValueError as error:
         message = f"Invalid JSON: {_json_problem(error)}."
         return Record(position, None, message, text=text.rstrip("\r\n"))
 
@@ -156,10 +156,8 @@ def _no_constant(name):
 
 
 def _json_problem(error):
-    # json's own message, or what else stops it: a number past Python's 4300 digits
-    # (ValueError), arrays nested deeper than the recursion limit.
+    # json's own message, or what else stops it: a number past Python's 4300 digits, arrays
+    # nested deeper than the recursion limit (parse_json's "nested too deeply").
     if isinstance(error, json.JSONDecodeError):
         return error.msg
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
     return str(error).split(";")[0]
