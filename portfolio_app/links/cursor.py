@@ -18,11 +18,11 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from marshmallow import ValidationError, fields
 from sqlalchemy import and_, literal, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, raiseload
 
 from ..errors import APIError
 from ..models import Link, UTCDateTime
 from .query import sort_clauses
+from .rows import links_with_images, read_links
 
 INVALID = "Invalid cursor."
 SALT = "portfolio-links-cursor"
@@ -101,7 +101,7 @@ class CursorPage:
     previous_cursor: str | None
 
 
-def read_page(session, query, cursor, limit):
+def read_page(connection, query, cursor, limit):
     """Return the page of query's links (a LinksQuery) at cursor: at most limit of them."""
     keys = query.keys
     try:
@@ -109,7 +109,7 @@ def read_page(session, query, cursor, limit):
     except (TypeError, ValueError):  # signed by us, so only for another ordering's keys
         raise APIError(400, {"cursor": [INVALID]}) from None
     statement = page_statement(query.select, keys, values, cursor.reverse, limit + 1)
-    links = list(session.scalars(statement))
+    links = read_links(connection, statement)
     more = len(links) > limit
     links = links[:limit]
     if cursor.reverse:
@@ -142,13 +142,7 @@ def page_statement(query, keys, values, reverse, count):
         for branch in branches
     ]
     chosen = union_all(*(select(part.c.id) for part in ids)).subquery("page_ids")
-    return (
-        select(Link)
-        .join(chosen, Link.id == chosen.c.id)
-        .order_by(*sort_clauses(directed))
-        .limit(count)
-        .options(joinedload(Link.image), raiseload("*"))
-    )
+    return links_with_images(chosen, sort_clauses(directed)).limit(count)
 
 
 def _beyond(directed, values):

@@ -10,14 +10,14 @@ import csv
 import io
 import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from ..media import human_readable_size, prefixed_media_url
-from ..models import Image, Link, Thumbnail
+from ..models import Image, Link
 from .query import ordering_keys, sort_clauses
+from .rows import load_thumbnails
 from .schemas import timestamp_text
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,6 @@ LINK_COLUMNS = (
     Image.width.label("image_width"),
     Image.height.label("image_height"),
     Image.mode.label("image_mode"),
-)
-BATCH_THUMBNAILS = (
-    select(Thumbnail.image_id, Thumbnail.id, Thumbnail.file, Thumbnail.size)
-    .where(Thumbnail.image_id.in_(bindparam("image_ids", expanding=True)))
-    .order_by(Thumbnail.image_id, Thumbnail.size)
 )
 
 
@@ -120,16 +115,6 @@ class LinkSnapshot:
     def close(self):
         """End the snapshot and give the connection back, stopping a query still running."""
         self.connection.close()
-
-
-def load_thumbnails(connection, rows):
-    """Return {image id: [thumbnail rows, smallest first]} for the images of rows."""
-    image_ids = list({row.image_id for row in rows if row.image_id is not None})
-    thumbnails = defaultdict(list)
-    if image_ids:
-        for thumbnail in connection.execute(BATCH_THUMBNAILS, {"image_ids": image_ids}):
-            thumbnails[thumbnail.image_id].append(thumbnail)
-    return thumbnails
 
 
 def _begin_snapshot(connection):

@@ -15,15 +15,12 @@ as little as it can (docs/performance.md):
   checked as it comes; a rare one through the search index, its matches then sorted.
 """
 
-from collections import defaultdict
 from functools import lru_cache
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, raiseload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import Link, Thumbnail
+from ..models import Link
 from . import cursor
 from .counts import count_filtered, read_on_search_table
 from .pagination import Page, Slice
@@ -36,31 +33,21 @@ from .query import (
     sort_clauses,
     walking_order,
 )
-
-# The thumbnails of a page's images, in the order Image.thumbnails has (by size).
-PAGE_THUMBNAILS = (
-    select(Thumbnail)
-    .where(Thumbnail.image_id.in_(bindparam("image_ids", expanding=True)))
-    .order_by(Thumbnail.image_id, Thumbnail.size)
-)
+from .rows import links_with_images, read_links
 
 
 def paginate(query, portfolio, limit, offset):
-    """Count the links of query (a LinksQuery) and read the page at offset, images eagerly."""
+    """Count the links of query (a LinksQuery) and read the page at offset, images included."""
     count = count_links(query, portfolio)
     links = []
     if offset < count:
-        rows = Slice.of(limit, offset, count)
-        links = list(load_page(query, rows, count, portfolio.link_count))
-        load_thumbnails(links)
+        links = load_page(query, Slice.of(limit, offset, count), count, portfolio.link_count)
     return Page(links=links, count=count, limit=limit, offset=offset)
 
 
 def read_cursor_page(query, position, limit):
-    """Read the page of query's links at a cursor position (SPEC 9), thumbnails included."""
-    page = cursor.read_page(db.session, query, position, limit)
-    load_thumbnails(page.links)
-    return page
+    """Read the page of query's links at a cursor position (SPEC 9), images included."""
+    return cursor.read_page(db.session.connection(), query, position, limit)
 
 
 def count_links(query, portfolio):
@@ -71,12 +58,13 @@ def count_links(query, portfolio):
 
 
 def load_page(query, rows, count, total):
-    """Return the links of the page at rows, with their images (thumbnails: load_thumbnails)."""
+    """Return the links of the page at rows, with their images and thumbnails (rows.py)."""
+    connection = db.session.connection()
     if not query.filtered:
         # query selects the whole portfolio: the same statement, already built, serves it.
         statement = whole_portfolio_page(query.ordering, rows.from_end)
         parameters = {"portfolio_id": query.portfolio_id, "limit": rows.limit}
-        return db.session.scalars(statement, parameters | {"offset": rows.offset})
+        return read_links(connection, statement, parameters | {"offset": rows.offset})
     select_, in_order = query.select, True
     # A term is found in names, so in name order its matches may all come last (a Persian
     # word's sort after every Latin name): a walk to them read half of a million links.
@@ -89,7 +77,7 @@ def load_page(query, rows, count, total):
         elif read_on_search_table(query) and (keys := keys_on_search_table(query.keys)):
             # Found, sorted and paged on the search table's narrow rows.
             chosen = (on_search_table(select_), keys)
-            return db.session.scalars(page_statement(select_, query.keys, rows, False, chosen))
+            return read_links(connection, page_statement(select_, query.keys, rows, False, chosen))
         else:
             select_, in_order = search_driven(select_), False
     elif query.keys[0][0].key not in query.ranged:
@@ -103,7 +91,7 @@ def load_page(query, rows, count, total):
             # names do not follow dates or ids. Dates and ids may follow the other
             # orderings (links made late, placed last): their choice stays the planner's.
             select_ = walking_order(select_)
-    return db.session.scalars(page_statement(select_, query.keys, rows, in_order))
+    return read_links(connection, page_statement(select_, query.keys, rows, in_order))
 
 
 @lru_cache(maxsize=256)  # orderings come from a short whitelist
@@ -114,19 +102,6 @@ def whole_portfolio_page(ordering, from_end):
     query = select(Link).where(Link.portfolio_id == bindparam("portfolio_id"))
     rows = Slice(bindparam("limit"), bindparam("offset"), from_end)
     return page_statement(query, ordering_keys(ordering), rows)
-
-
-def load_thumbnails(links):
-    """Give the links' images their thumbnails, all read in one statement."""
-    # What selectinload does, with a statement built once, not per page (the saving:
-    # docs/performance.md).
-    images = {link.image.id: link.image for link in links if link.image is not None}
-    thumbnails = defaultdict(list)
-    if images:
-        for thumbnail in db.session.scalars(PAGE_THUMBNAILS, {"image_ids": list(images)}):
-            thumbnails[thumbnail.image_id].append(thumbnail)
-    for image_id, image in images.items():
-        set_committed_value(image, "thumbnails", thumbnails[image_id])
 
 
 def is_dense(rows, count, total, clustered=False):
@@ -159,12 +134,4 @@ def page_statement(query, keys, rows, in_order=True, chosen_on=None):
         .offset(rows.offset)
         .subquery("page_ids")
     )
-    return (
-        select(Link)
-        .join(ids, Link.id == ids.c.id)
-        .order_by(*sort_clauses(keys))
-        .options(
-            joinedload(Link.image),  # thumbnails: load_thumbnails
-            raiseload("*"),  # a schema reaching for anything else fails the tests
-        )
-    )
+    return links_with_images(ids, sort_clauses(keys))
