@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_httpauth import HTTPTokenAuth
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Row, bindparam, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import ValidationError
 
@@ -30,9 +30,12 @@ _password_hasher = PasswordHasher()
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated user and what the links permission check needs to know."""
+    """An authenticated user and what the links permission check needs to know.
 
-    user: User
+    user: the row that found them, which has every column of users (and a few others).
+    """
+
+    user: Row
     holds_links_permission: bool
 
     @property
@@ -100,7 +103,7 @@ def verify_token(_parsed_by_flask_httpauth):
     # constant-time comparison is a second guard should the index ever match loosely.
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise unauthorized("Invalid token.")
-    caller = Caller(row.User, row.holds_permission)
+    caller = Caller(row, row.holds_permission)
     if not caller.user.is_active:
         raise unauthorized("User inactive or deleted.")
     record_token_use(row.token_id, row.last_used_at)
@@ -143,7 +146,7 @@ def session_caller():
     row = _find_caller(_CALLER_BY_ID, user_id=user_id)
     if row is None:
         return None
-    caller = Caller(*row)
+    caller = Caller(row, row.holds_permission)
     # A password change (or a deactivation) ends every session of that user.
     if not caller.user.is_active or not hmac.compare_digest(
         session.get("password_stamp", ""), password_stamp(caller.user)
@@ -188,18 +191,21 @@ def safe_next(target, default):
 
 
 # Built once, run with bind parameters: building a statement costs more than running it.
+# The user's columns in a row, not an ORM instance: nothing here changes them, and an
+# instance's loading cost a twentieth of a small list request (docs/performance.md).
+_USER = tuple(User.__table__.columns)
 _HOLDS_LINKS_PERMISSION = (
     exists()
     .where(UserPermission.user_id == User.id, UserPermission.code == bindparam("permission"))
     .label("holds_permission")
 )
 # One statement: the user and whether they hold the links permission.
-_CALLER_BY_ID = select(User, _HOLDS_LINKS_PERMISSION).where(User.id == bindparam("user_id"))
+_CALLER_BY_ID = select(*_USER, _HOLDS_LINKS_PERMISSION).where(User.id == bindparam("user_id"))
 # One statement: the token's user, the permission, the stored hash to compare, and what
 # record_token_use needs to know.
 _CALLER_BY_TOKEN = (
     select(
-        User,
+        *_USER,
         _HOLDS_LINKS_PERMISSION,
         ApiToken.key_hash,
         ApiToken.id.label("token_id"),
@@ -229,7 +235,7 @@ _RECORD_TOKEN_USE = (
 
 def _find_caller(statement, **parameters):
     parameters["permission"] = current_app.config["LINKS_PERMISSION_CODE"]
-    return db.session.execute(statement, parameters).first()
+    return db.session.connection().execute(statement, parameters).first()
 
 
 def record_token_use(token_id, last_used_at):
