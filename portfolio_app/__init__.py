@@ -17,10 +17,12 @@ from . import (  # noqa: F401
     metrics,
     models,
     security,
+    sessions,
     staff,
 )
 from .config import load_config
 from .extensions import csrf, db, limiter, migrate
+from .json_provider import OrjsonProvider
 from .wrappers import PortfolioRequest
 
 
@@ -43,6 +45,7 @@ def create_app(config=None):
     metrics.register(app)
     media.register(app)
     security.register(app)
+    sessions.register(app)
     errors.register(app)
     cli.register(app)
     return app
@@ -55,10 +58,8 @@ def register_templates(app):
 
 
 def register_json(app):
-    """Write compact UTF-8 JSON with keys in the order the schemas give them."""
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
-    app.json.compact = True
+    """Write compact UTF-8 JSON with keys in the order the schemas give them (orjson)."""
+    app.json = OrjsonProvider(app)
 
 
 def register_extensions(app):
