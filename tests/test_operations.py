@@ -17,6 +17,7 @@ from portfolio_app import create_app
 from portfolio_app.collector import YOUNG_GENERATION_THRESHOLD
 from portfolio_app.extensions import db
 from portfolio_app.hosts import LOOPBACK_HOSTS, host_is_trusted
+from portfolio_app.models import Link
 
 from .tcp_proxy import TCPProxy
 
@@ -420,6 +421,22 @@ def test_sessions_price_random_reads_as_configured(backend, app, setting, expect
         db.engine.dispose()
     assert value == (expected or server)  # empty: the server's own
     assert timeout == "5s"  # the other session setting kept
+
+
+def test_statements_are_planned_for_their_parameters_every_time(backend, app):
+    # psycopg prepares a statement from its fifth run; PostgreSQL would then choose a
+    # generic plan, the same for every window and offset (config.session_options).
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL session setting")
+    statement = sa.select(Link.id).where(Link.id >= sa.bindparam("low")).order_by(Link.id).limit(1)
+    with app.app_context(), db.engine.connect() as connection:
+        for low in range(12):
+            connection.execute(statement, {"low": low}).all()
+        generic, custom = connection.exec_driver_sql(
+            "SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements"
+        ).one()
+    assert generic == 0
+    assert custom >= 12 - 5  # every run since it was prepared
 
 
 def test_a_random_page_cost_that_is_no_number_stops_the_start():
