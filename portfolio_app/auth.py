@@ -192,7 +192,7 @@ def safe_next(target, default):
 
 # Built once, run with bind parameters: building a statement costs more than running it.
 # The user's columns in a row, not an ORM instance: nothing here changes them, and an
-# instance's loading cost a twentieth of a small list request (docs/performance.md).
+# instance's loading cost about 3% of a small list request (docs/performance.md).
 _USER = tuple(User.__table__.columns)
 _HOLDS_LINKS_PERMISSION = (
     exists()

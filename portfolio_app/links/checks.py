@@ -22,8 +22,8 @@ from .body import PARSES
 RENDERS = list(ACCEPTABLE)  # every media type the list renders, DRF's "renders"
 
 # The portfolio's columns as a row, not an ORM instance: every view only reads them, and
-# the instance, loaded through the session's identity map, cost a fortieth of a small list
-# request (docs/performance.md).
+# an instance is identity-map work no read needs (its saving is within the instruction
+# counts' own spread, docs/performance.md).
 PORTFOLIO_BY_ID = select(*Portfolio.__table__.columns).where(
     Portfolio.id == bindparam("portfolio_id")
 )

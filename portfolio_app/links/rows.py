@@ -65,7 +65,7 @@ def load_thumbnails(connection, rows):
 
 
 def _link(row, thumbnails):
-    link = SimpleNamespace(**dict(zip(LINK_ATTRIBUTES, row, strict=False)))
+    link = SimpleNamespace(**dict(zip(LINK_ATTRIBUTES, row[:_IMAGE_START], strict=True)))
     link.image = None
     if link.image_id is not None:
         image = dict(zip(IMAGE_ATTRIBUTES, row[_IMAGE_START:], strict=True))
